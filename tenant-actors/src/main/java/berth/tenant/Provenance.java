@@ -1,0 +1,32 @@
+package berth.tenant;
+
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * Who asked for something, why, when, and which request it belongs to. Every event carries one: the
+ * journal is the audit trail.
+ *
+ * @param principal the authenticated caller, or {@link #SYSTEM} for steps Berth takes on its own
+ * @param reason free text supplied by the caller, or Berth's own explanation
+ * @param at when the fact was decided
+ * @param correlationId the request this fact descends from; system steps inherit the id of the
+ *     request that started the operation
+ */
+public record Provenance(String principal, String reason, Instant at, String correlationId)
+    implements CborSerializable {
+
+  public static final String SYSTEM = "system";
+
+  public Provenance {
+    Objects.requireNonNull(principal, "principal");
+    Objects.requireNonNull(reason, "reason");
+    Objects.requireNonNull(at, "at");
+    Objects.requireNonNull(correlationId, "correlationId");
+  }
+
+  /** A step Berth takes by itself while carrying out the request identified by correlationId. */
+  public static Provenance system(String reason, Instant at, String correlationId) {
+    return new Provenance(SYSTEM, reason, at, correlationId);
+  }
+}

@@ -1,0 +1,47 @@
+package berth.tenant;
+
+import org.apache.pekko.actor.typed.ActorRef;
+
+/** What a tenant entity can be asked, and the outcomes of the steps it started itself. */
+public sealed interface TenantCommand extends CborSerializable {
+
+  /** Create the tenant, or a new incarnation of a RETIRED one. */
+  record Provision(String displayName, Provenance provenance, ActorRef<Reply> replyTo) implements TenantCommand {}
+
+  record Teardown(Provenance provenance, ActorRef<Reply> replyTo) implements TenantCommand {}
+
+  /** Resume the phase a FAILED tenant failed in. */
+  record Retry(Provenance provenance, ActorRef<Reply> replyTo) implements TenantCommand {}
+
+  record Get(ActorRef<Reply> replyTo) implements TenantCommand {}
+
+  /**
+   * Start the pending step if none is running. Sent after restarts so that tenants caught
+   * mid-operation resume without a request; harmless at any other time.
+   */
+  record Wake() implements TenantCommand {}
+
+  // --- outcomes of the entity's own steps; only ever sent by the entity to itself
+
+  record StepSucceeded(Step step, ContainerInfo container, boolean adopted) implements TenantCommand {}
+
+  record StepAttemptFailed(Step step, String reason, boolean retryable) implements TenantCommand {}
+
+  record RetryStep(Step step) implements TenantCommand {}
+
+  /** Answers to {@link Provision}, {@link Teardown}, {@link Retry} and {@link Get}. */
+  sealed interface Reply extends CborSerializable {}
+
+  record Accepted(TenantState state) implements Reply {}
+
+  record Rejected(Reason reason, String message) implements Reply {}
+
+  enum Reason {
+    /** The slug is taken by an active tenant. */
+    ALREADY_EXISTS,
+    /** No tenant was ever provisioned under the slug. */
+    NOT_FOUND,
+    /** The command makes no sense in the tenant's current phase. */
+    ILLEGAL_STATE
+  }
+}

@@ -1,0 +1,37 @@
+package berth.tenant;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The port through which tenant actors reach the runtime that hosts containers (Docker now,
+ * Kubernetes later). Every operation is idempotent so that a step can be retried, or resumed after a
+ * crash, without duplicating anything. Failed stages complete with {@link DriverException}.
+ */
+public interface TenantDriver {
+
+  /**
+   * Creates the container (and its data volume) named in the spec, or adopts it when a container of
+   * that name already exists for the same tenant. A container of that name belonging to anything else
+   * is a permanent failure, never overwritten.
+   */
+  CompletionStage<Created> create(ContainerSpec spec);
+
+  /** The outcome of {@link #create}: the container, and whether it already existed (adopted). */
+  record Created(ContainerInfo container, boolean adopted) {}
+
+  /** Starts the named container if it is not running; reports where it is published. */
+  CompletionStage<ContainerInfo> start(String containerName);
+
+  /** Stops the named container if it is running. An absent container is not an error. */
+  CompletionStage<Void> stop(String containerName);
+
+  /** Removes the named container and volume. Either being absent already is not an error. */
+  CompletionStage<Void> remove(String containerName, String volumeName);
+
+  CompletionStage<Optional<ContainerInfo>> inspect(String containerName);
+
+  /** Every container carrying Berth's management label, whatever its tenant or state. */
+  CompletionStage<List<ContainerInfo>> listManaged();
+}

@@ -1,0 +1,74 @@
+package berth.tenant;
+
+import com.typesafe.config.Config;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The {@code berth.tenant} configuration namespace (defaults in this module's reference.conf). */
+public record TenantSettings(
+    String image,
+    int containerPort,
+    long memoryBytes,
+    long nanoCpus,
+    long pidsLimit,
+    Map<String, String> extraLabels,
+    String namePrefix,
+    int snapshotEvery,
+    Duration minBackoff,
+    Duration maxBackoff,
+    double randomFactor,
+    int maxAttempts,
+    Map<Step, Duration> stepDeadlines) {
+
+  public static TenantSettings fromConfig(Config root) {
+    Config c = root.getConfig("berth.tenant");
+    Map<String, String> labels = new LinkedHashMap<>();
+    c.getConfig("labels").entrySet().forEach(e -> labels.put(e.getKey(), String.valueOf(e.getValue().unwrapped())));
+    Map<Step, Duration> deadlines = new EnumMap<>(Step.class);
+    for (Step s : Step.values()) {
+      deadlines.put(s, c.getDuration("step-deadline." + s.name().toLowerCase()));
+    }
+    double cpus = c.getDouble("cpus");
+    return new TenantSettings(
+        c.getString("image"),
+        c.getInt("container-port"),
+        c.getBytes("memory"),
+        Math.round(cpus * 1_000_000_000L),
+        c.getLong("pids-limit"),
+        labels,
+        c.getString("name-prefix"),
+        c.getInt("snapshot-every"),
+        c.getDuration("retry.min-backoff"),
+        c.getDuration("retry.max-backoff"),
+        c.getDouble("retry.random-factor"),
+        c.getInt("retry.max-attempts"),
+        deadlines);
+  }
+
+  /** The spec applied to a new incarnation; journaled in {@link TenantEvent.ProvisioningRequested}. */
+  public TenantSpec specFor(String slug, int incarnation) {
+    Map<String, String> labels = new LinkedHashMap<>(extraLabels);
+    labels.put(Labels.TENANT, slug);
+    labels.put(Labels.INCARNATION, Integer.toString(incarnation));
+    return new TenantSpec(image, containerPort, memoryBytes, nanoCpus, pidsLimit, labels,
+        new ArrayList<>(TenantEnv.NAMES));
+  }
+
+  public String containerName(String slug) {
+    return namePrefix + slug;
+  }
+
+  public String volumeName(String slug) {
+    return namePrefix + slug + "-data";
+  }
+
+  /** Exponential backoff with jitter for the given (1-based) attempt. */
+  public Duration backoff(int attempt, double random) {
+    double factor = Math.pow(2, Math.max(0, attempt - 1));
+    double millis = Math.min(maxBackoff.toMillis(), minBackoff.toMillis() * factor);
+    return Duration.ofMillis(Math.round(millis * (1 + randomFactor * random)));
+  }
+}

@@ -1,0 +1,385 @@
+package berth.tenant;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import berth.tenant.TenantCommand.Accepted;
+import berth.tenant.TenantCommand.Reason;
+import berth.tenant.TenantCommand.Rejected;
+import berth.tenant.TenantCommand.Reply;
+import berth.tenant.TenantEvent.ContainerCreated;
+import berth.tenant.TenantEvent.ContainerStarted;
+import berth.tenant.TenantEvent.ProvisioningRequested;
+import berth.tenant.TenantEvent.RetryRequested;
+import berth.tenant.TenantEvent.StepFailed;
+import berth.tenant.TenantEvent.TeardownRequested;
+import berth.tenant.TenantEvent.TenantInitialized;
+import berth.tenant.TenantEvent.TenantRetired;
+import berth.tenant.testing.FakeTenantDriver;
+import berth.tenant.testing.FakeTenantDriver.Op;
+import berth.tenant.testing.FakeTenantGuest;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit.CommandResultWithReply;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The tenant lifecycle, step by step, against a fake driver and guest (the logic above the port). */
+class TenantEntityTest {
+
+  static final Config CONFIG = ConfigFactory.parseString("""
+      berth.tenant.retry { min-backoff = 5ms, max-backoff = 20ms, max-attempts = 4 }
+      berth.tenant.snapshot-every = 5
+      """).withFallback(EventSourcedBehaviorTestKit.config()).withFallback(ConfigFactory.load());
+
+  static final ActorTestKit testKit = ActorTestKit.create(CONFIG);
+  static final TenantSettings settings = TenantSettings.fromConfig(CONFIG);
+
+  FakeTenantDriver driver;
+  FakeTenantGuest guest;
+  EventSourcedBehaviorTestKit<TenantCommand, TenantEvent, TenantState> kit;
+
+  @AfterAll
+  static void shutdown() {
+    testKit.shutdownTestKit();
+  }
+
+  @BeforeEach
+  void setUp() {
+    driver = new FakeTenantDriver();
+    guest = new FakeTenantGuest();
+    kit = kitFor("acme");
+  }
+
+  EventSourcedBehaviorTestKit<TenantCommand, TenantEvent, TenantState> kitFor(String slug) {
+    return EventSourcedBehaviorTestKit.create(
+        testKit.system(), TenantEntity.create(slug, driver, guest, settings, Clock.systemUTC()));
+  }
+
+  static Provenance by(String who, String why) {
+    return new Provenance(who, why, Instant.now(), "corr-" + why.hashCode());
+  }
+
+  CommandResultWithReply<TenantCommand, TenantEvent, TenantState, Reply> provision() {
+    return kit.<Reply>runCommand(r -> new TenantCommand.Provision("Acme Inc", by("alice", "onboarding"), r));
+  }
+
+  TenantState awaitState(Predicate<TenantState> condition) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    TenantState s = kit.getState();
+    while (!condition.test(s)) {
+      if (System.nanoTime() > deadline) throw new AssertionError("condition not reached; state is " + s);
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        throw new RuntimeException(e);
+      }
+      s = kit.getState();
+    }
+    return s;
+  }
+
+  TenantState awaitPhase(Phase phase) {
+    return awaitState(s -> s.phase() == phase);
+  }
+
+  List<TenantEvent> journal(String slug) {
+    return kit.persistenceTestKit().persistedInStorage(TenantEntity.persistenceId(slug).id()).stream()
+        .map(TenantEvent.class::cast).toList();
+  }
+
+  @Test
+  void provisioningCreatesStartsInitializesAndBecomesReady() {
+    var result = provision();
+    Accepted accepted = assertInstanceOf(Accepted.class, result.reply());
+    assertEquals(Phase.PROVISIONING, accepted.state().phase());
+    ProvisioningRequested requested = assertInstanceOf(ProvisioningRequested.class, result.event());
+    assertEquals("alice", requested.provenance().principal());
+    assertEquals("berth-acme", requested.containerName());
+    assertEquals("berth-acme-data", requested.volumeName());
+    assertEquals(settings.image(), requested.spec().image());
+    assertEquals(settings.memoryBytes(), requested.spec().memoryBytes());
+    assertEquals("acme", requested.spec().labels().get(Labels.TENANT));
+    assertTrue(requested.spec().envNames().contains("BERTH_TENANT_ID"));
+
+    TenantState ready = awaitPhase(Phase.READY);
+    assertNotNull(ready.endpoint());
+    assertEquals(driver.container("berth-acme").orElseThrow().id(), ready.containerId());
+
+    List<TenantEvent> events = journal("acme");
+    assertEquals(List.of(ProvisioningRequested.class, ContainerCreated.class, ContainerStarted.class,
+        TenantInitialized.class), events.stream().map(Object::getClass).toList());
+    String correlation = requested.provenance().correlationId();
+    for (TenantEvent e : events.subList(1, events.size())) {
+      assertEquals(Provenance.SYSTEM, e.provenance().principal(), "system steps are attributed to system");
+      assertEquals(correlation, e.provenance().correlationId(), "system steps inherit the request's correlation");
+    }
+    assertFalse(((ContainerCreated) events.get(1)).adopted());
+    assertEquals(List.of(new TenantGuest.InitPayload("acme", "Acme Inc", 1)), guest.delivered());
+  }
+
+  @Test
+  void provisioningAnActiveTenantIsRejectedAsAlreadyExists() {
+    provision();
+    awaitPhase(Phase.READY);
+    Rejected rejected = assertInstanceOf(Rejected.class, provision().reply());
+    assertEquals(Reason.ALREADY_EXISTS, rejected.reason());
+    assertTrue(provision().hasNoEvents());
+  }
+
+  @Test
+  void commandsOnAnUnknownTenantAreNotFound() {
+    assertEquals(Reason.NOT_FOUND, ((Rejected) kit.<Reply>runCommand(TenantCommand.Get::new).reply()).reason());
+    var teardown = kit.<Reply>runCommand(r -> new TenantCommand.Teardown(by("bob", "cleanup"), r));
+    assertEquals(Reason.NOT_FOUND, ((Rejected) teardown.reply()).reason());
+    assertTrue(teardown.hasNoEvents());
+    var retry = kit.<Reply>runCommand(r -> new TenantCommand.Retry(by("bob", "again"), r));
+    assertEquals(Reason.NOT_FOUND, ((Rejected) retry.reply()).reason());
+  }
+
+  @Test
+  void retryOfATenantThatHasNotFailedIsAnIllegalState() {
+    provision();
+    awaitPhase(Phase.READY);
+    var retry = kit.<Reply>runCommand(r -> new TenantCommand.Retry(by("bob", "again"), r));
+    Rejected rejected = assertInstanceOf(Rejected.class, retry.reply());
+    assertEquals(Reason.ILLEGAL_STATE, rejected.reason());
+    assertTrue(retry.hasNoEvents());
+  }
+
+  @Test
+  void teardownOfReadyTenantRemovesContainerAndVolumeAndRetires() {
+    provision();
+    awaitPhase(Phase.READY);
+    var teardown = kit.<Reply>runCommand(r -> new TenantCommand.Teardown(by("bob", "customer left"), r));
+    assertEquals(Phase.TEARING_DOWN, ((Accepted) teardown.reply()).state().phase());
+    assertEquals("bob", ((TeardownRequested) teardown.event()).provenance().principal());
+
+    TenantState retired = awaitPhase(Phase.RETIRED);
+    assertEquals(null, retired.containerId());
+    assertTrue(driver.container("berth-acme").isEmpty());
+    assertFalse(driver.volumeExists("berth-acme-data"));
+    TenantRetired last = (TenantRetired) journal("acme").get(journal("acme").size() - 1);
+    assertEquals("berth-acme-data", last.volumeName());
+
+    var again = kit.<Reply>runCommand(r -> new TenantCommand.Teardown(by("bob", "twice"), r));
+    assertEquals(Reason.ILLEGAL_STATE, ((Rejected) again.reply()).reason());
+  }
+
+  @Test
+  void teardownRequestedTwiceIsAnsweredWithTheCurrentStateAndPersistsOnce() {
+    driver.hold(Op.REMOVE);
+    provision();
+    awaitPhase(Phase.READY);
+    kit.<Reply>runCommand(r -> new TenantCommand.Teardown(by("bob", "first"), r));
+    var second = kit.<Reply>runCommand(r -> new TenantCommand.Teardown(by("bob", "second"), r));
+    assertEquals(Phase.TEARING_DOWN, ((Accepted) second.reply()).state().phase());
+    assertTrue(second.hasNoEvents());
+    Rejected provisionMeanwhile = assertInstanceOf(Rejected.class, provision().reply());
+    assertEquals(Reason.ALREADY_EXISTS, provisionMeanwhile.reason());
+    driver.release(Op.REMOVE);
+    awaitPhase(Phase.RETIRED);
+  }
+
+  @Test
+  void retryableDriverFailuresAreRetriedUntilTheStepSucceeds() {
+    driver.failNext(Op.CREATE, 2, DriverException.retryable("daemon unreachable", null));
+    provision();
+    awaitPhase(Phase.READY);
+    assertEquals(3, driver.calls(Op.CREATE));
+    assertEquals(1, driver.containerCount());
+    assertTrue(journal("acme").stream().noneMatch(StepFailed.class::isInstance),
+        "a failure that cleared on retry is not a failed step");
+  }
+
+  @Test
+  void permanentDriverFailureFailsTheTenantAtOnceAndAnOperatorCanRetry() {
+    driver.failNext(Op.START, 1, DriverException.permanent("no such image", null));
+    provision();
+    TenantState failed = awaitPhase(Phase.FAILED);
+    assertEquals(1, driver.calls(Op.START));
+    assertEquals(Step.START, failed.failure().step());
+    assertEquals(Phase.PROVISIONING, failed.failure().phase());
+    assertTrue(failed.failure().reason().contains("no such image"), failed.failure().reason());
+
+    Rejected provisionWhileFailed = assertInstanceOf(Rejected.class, provision().reply());
+    assertEquals(Reason.ALREADY_EXISTS, provisionWhileFailed.reason());
+
+    var retry = kit.<Reply>runCommand(r -> new TenantCommand.Retry(by("carol", "image pushed"), r));
+    assertEquals(Phase.PROVISIONING, ((Accepted) retry.reply()).state().phase());
+    assertEquals(Phase.PROVISIONING, ((RetryRequested) retry.event()).resumedPhase());
+    awaitPhase(Phase.READY);
+    assertEquals(1, driver.containerCount());
+  }
+
+  @Test
+  void retryableFailuresThatOutlastTheAttemptBudgetFailTheStep() {
+    driver.failNext(Op.CREATE, 100, DriverException.retryable("daemon unreachable", null));
+    provision();
+    TenantState failed = awaitPhase(Phase.FAILED);
+    assertEquals(settings.maxAttempts(), driver.calls(Op.CREATE));
+    assertTrue(failed.failure().reason().contains("attempts exhausted"), failed.failure().reason());
+    StepFailed event = (StepFailed) journal("acme").get(journal("acme").size() - 1);
+    assertEquals(settings.maxAttempts(), event.attempts());
+  }
+
+  @Test
+  void aFailedTenantCanBeTornDown() {
+    driver.failNext(Op.CREATE, 1, DriverException.permanent("invalid spec", null));
+    provision();
+    awaitPhase(Phase.FAILED);
+    kit.<Reply>runCommand(r -> new TenantCommand.Teardown(by("bob", "give up"), r));
+    awaitPhase(Phase.RETIRED);
+    assertEquals(0, driver.containerCount());
+  }
+
+  @Test
+  void initializationWaitsForTheGuestToBecomeHealthy() {
+    guest.unhealthyFor(3);
+    provision();
+    awaitPhase(Phase.READY);
+    assertEquals(4, guest.probes());
+    assertEquals(1, guest.delivered().size());
+  }
+
+  @Test
+  void aGuestThatNeverBecomesHealthyFailsInitialization() {
+    guest.neverHealthy();
+    provision();
+    TenantState failed = awaitPhase(Phase.FAILED);
+    assertEquals(Step.INITIALIZE, failed.failure().step());
+    assertEquals(Phase.INITIALIZING, failed.failure().phase());
+    assertTrue(guest.delivered().isEmpty());
+  }
+
+  @Test
+  void teardownDuringAnInFlightCreateWaitsForItThenRemovesWhatWasCreated() {
+    driver.hold(Op.CREATE);
+    provision();
+    awaitState(s -> driver.calls(Op.CREATE) == 1);
+    kit.<Reply>runCommand(r -> new TenantCommand.Teardown(by("bob", "changed mind"), r));
+    assertEquals(0, driver.calls(Op.REMOVE), "remove must not race the create still in flight");
+    driver.release(Op.CREATE);
+    awaitPhase(Phase.RETIRED);
+    assertEquals(List.of("CREATE", "REMOVE"), driver.log());
+    assertEquals(0, driver.containerCount());
+  }
+
+  @Test
+  void aTenantCaughtMidProvisioningResumesAfterRecovery() {
+    driver.hold(Op.START);
+    provision();
+    awaitState(s -> s.containerId() != null && driver.calls(Op.START) == 1);
+    kit.restart();
+    TenantState recovered = kit.getState();
+    assertEquals(Phase.PROVISIONING, recovered.phase());
+    assertNotNull(recovered.containerId());
+    driver.release(Op.START);
+    awaitPhase(Phase.READY);
+    assertEquals(1, driver.containerCount());
+  }
+
+  @Test
+  void recoveryAfterACrashBetweenCreateAndItsEventAdoptsTheExistingContainer() {
+    // The previous run's create reached the runtime, but the node died before ContainerCreated was
+    // persisted: the journal says PROVISIONING with no container, the runtime has the container.
+    driver.hold(Op.CREATE);
+    provision();
+    awaitState(s -> driver.calls(Op.CREATE) == 1);
+    driver.preexisting("berth-acme", "acme", "berth-acme-data", false);
+    kit.restart();
+    driver.release(Op.CREATE);
+    awaitPhase(Phase.READY);
+    assertEquals(1, driver.containerCount());
+    assertTrue(journal("acme").stream()
+        .filter(ContainerCreated.class::isInstance).map(ContainerCreated.class::cast)
+        .anyMatch(ContainerCreated::adopted));
+  }
+
+  @Test
+  void aContainerNameTakenByAnotherOwnerIsAPermanentFailure() {
+    driver.preexisting("berth-acme", "someone-else", "other-volume", true);
+    provision();
+    TenantState failed = awaitPhase(Phase.FAILED);
+    assertEquals(Step.CREATE, failed.failure().step());
+    assertEquals(1, driver.calls(Op.CREATE));
+  }
+
+  @Test
+  void aRetiredSlugProvisionedAgainStartsANewIncarnation() {
+    provision();
+    awaitPhase(Phase.READY);
+    kit.<Reply>runCommand(r -> new TenantCommand.Teardown(by("bob", "left"), r));
+    awaitPhase(Phase.RETIRED);
+    var again = kit.<Reply>runCommand(r -> new TenantCommand.Provision("Acme Again", by("alice", "came back"), r));
+    assertEquals(2, ((ProvisioningRequested) again.event()).incarnation());
+    TenantState ready = awaitPhase(Phase.READY);
+    assertEquals(2, ready.incarnation());
+    assertEquals("Acme Again", ready.displayName());
+    assertEquals("2", ((ProvisioningRequested) again.event()).spec().labels().get(Labels.INCARNATION));
+  }
+
+  @Test
+  void stateSurvivesRestartFromSnapshotsAndEvents() {
+    provision();
+    awaitPhase(Phase.READY);
+    kit.<Reply>runCommand(r -> new TenantCommand.Teardown(by("bob", "left"), r));
+    awaitPhase(Phase.RETIRED);
+    kit.<Reply>runCommand(r -> new TenantCommand.Provision("Acme", by("alice", "back"), r));
+    TenantState before = awaitPhase(Phase.READY);
+    kit.restart();
+    assertEquals(before, kit.getState());
+  }
+
+  @Test
+  void everyCommandEventAndStateSerializes() {
+    var serialization = testKit.serializationTestKit();
+    var probe = testKit.<Reply>createTestProbe();
+    Provenance p = by("alice", "why");
+    TenantSpec spec = settings.specFor("acme", 1);
+    Endpoint ep = new Endpoint("127.0.0.1", 1234);
+    ContainerInfo info = new ContainerInfo("id", "berth-acme", "acme", true, ep, Map.of("k", "v"));
+    TenantState state = TenantState.empty("acme")
+        .provisioning(new ProvisioningRequested("acme", "Acme", 1, spec, "berth-acme", "berth-acme-data", p))
+        .withFailure(new TenantState.Failure(Phase.PROVISIONING, Step.CREATE, "boom", p.at()));
+    List<Object> all = List.of(
+        new TenantCommand.Provision("Acme", p, probe.ref()),
+        new TenantCommand.Teardown(p, probe.ref()),
+        new TenantCommand.Retry(p, probe.ref()),
+        new TenantCommand.Get(probe.ref()),
+        new TenantCommand.Wake(),
+        new TenantCommand.StepSucceeded(Step.START, info, true),
+        new TenantCommand.StepAttemptFailed(Step.CREATE, "boom", true),
+        new TenantCommand.RetryStep(Step.REMOVE),
+        new Accepted(state),
+        new Rejected(Reason.ILLEGAL_STATE, "no"),
+        new ProvisioningRequested("acme", "Acme", 1, spec, "berth-acme", "berth-acme-data", p),
+        new ContainerCreated("id", true, p),
+        new ContainerStarted("id", ep, p),
+        new TenantInitialized(ep, p),
+        new StepFailed(Phase.INITIALIZING, Step.INITIALIZE, "timeout", 3, p),
+        new RetryRequested(Phase.INITIALIZING, p),
+        new TeardownRequested(p),
+        new TenantRetired("berth-acme", "berth-acme-data", p),
+        state,
+        TenantState.empty("x"));
+    for (Object o : all) {
+      serialization.verifySerialization(o, true);
+    }
+    // Guard: a new command or event type must be added above.
+    assertEquals(8, TenantEvent.class.getPermittedSubclasses().length);
+    assertEquals(10, TenantCommand.class.getPermittedSubclasses().length + TenantCommand.Reply.class.getPermittedSubclasses().length);
+  }
+}
