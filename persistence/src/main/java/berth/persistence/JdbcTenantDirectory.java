@@ -1,0 +1,74 @@
+package berth.persistence;
+
+import berth.tenant.Endpoint;
+import berth.tenant.Phase;
+import berth.tenant.TenantDirectory;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import javax.sql.DataSource;
+
+/** Reads the {@code tenant_directory} table; blocking JDBC runs on the given executor. */
+public final class JdbcTenantDirectory implements TenantDirectory {
+  private static final String COLUMNS = "slug, display_name, phase, incarnation, container_name, container_id, "
+      + "endpoint_host, endpoint_port, last_error, created_at, updated_at";
+
+  private final DataSource dataSource;
+  private final Executor executor;
+
+  public JdbcTenantDirectory(DataSource dataSource, Executor executor) {
+    this.dataSource = dataSource;
+    this.executor = executor;
+  }
+
+  @Override
+  public CompletionStage<List<TenantSummary>> list() {
+    return query("SELECT " + COLUMNS + " FROM tenant_directory ORDER BY slug", null);
+  }
+
+  @Override
+  public CompletionStage<Optional<TenantSummary>> find(String slug) {
+    return query("SELECT " + COLUMNS + " FROM tenant_directory WHERE slug = ?", slug)
+        .thenApply(rows -> rows.stream().findFirst());
+  }
+
+  private CompletionStage<List<TenantSummary>> query(String sql, String param) {
+    return CompletableFuture.supplyAsync(() -> {
+      try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+        if (param != null) ps.setString(1, param);
+        List<TenantSummary> rows = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) rows.add(row(rs));
+        }
+        c.rollback(); // read-only; end the transaction the pool opened
+        return rows;
+      } catch (SQLException e) {
+        throw new CompletionException(e);
+      }
+    }, executor);
+  }
+
+  private static TenantSummary row(ResultSet rs) throws SQLException {
+    String host = rs.getString("endpoint_host");
+    int port = rs.getInt("endpoint_port");
+    return new TenantSummary(
+        rs.getString("slug"),
+        rs.getString("display_name"),
+        Phase.valueOf(rs.getString("phase")),
+        rs.getInt("incarnation"),
+        rs.getString("container_name"),
+        rs.getString("container_id"),
+        host == null ? null : new Endpoint(host, port),
+        rs.getString("last_error"),
+        rs.getTimestamp("created_at").toInstant(),
+        rs.getTimestamp("updated_at").toInstant());
+  }
+}

@@ -1,0 +1,74 @@
+package berth.persistence;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.util.HashSet;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The embedded database on a real PostgreSQL: schema by migrations, durability, crash leftovers. */
+class DatabaseTest {
+
+  @TempDir Path dir;
+
+  DatabaseSettings settings() {
+    return DatabaseSettings.fromConfig(ConfigFactory.parseString("berth.db.embedded.data-dir = \"" + dir.resolve("pg") + "\"")
+        .withFallback(ConfigFactory.load()));
+  }
+
+  @Test
+  void embeddedDatabaseStartsWithEveryTableTheNodeNeeds() throws Exception {
+    try (Database db = Database.open(settings()); Connection c = db.dataSource().getConnection()) {
+      Set<String> tables = new HashSet<>();
+      try (ResultSet rs = c.getMetaData().getTables(null, "public", "%", new String[] {"TABLE"})) {
+        while (rs.next()) tables.add(rs.getString("TABLE_NAME"));
+      }
+      assertTrue(tables.containsAll(Set.of("event_journal", "event_tag", "snapshot", "pekko_projection_offset_store",
+          "pekko_projection_management", "tenant_directory", "berth_schema_history")), tables.toString());
+      assertTrue(db.pekkoConfig().getString("pekko-persistence-jdbc.shared-databases.berth.db.url").startsWith("jdbc:postgresql:"));
+    }
+  }
+
+  @Test
+  void dataInTheEmbeddedDatabaseSurvivesARestart() throws Exception {
+    try (Database db = Database.open(settings()); Connection c = db.dataSource().getConnection()) {
+      c.createStatement().executeUpdate("INSERT INTO tenant_directory (slug, phase, incarnation, created_at, updated_at) "
+          + "VALUES ('acme', 'READY', 1, now(), now())");
+      c.commit();
+    }
+    try (Database db = Database.open(settings()); Connection c = db.dataSource().getConnection()) {
+      ResultSet rs = c.createStatement().executeQuery("SELECT phase FROM tenant_directory WHERE slug = 'acme'");
+      assertTrue(rs.next());
+      assertEquals("READY", rs.getString(1));
+    }
+  }
+
+  @Test
+  void aServerLeftRunningByAKilledNodeIsShutDownAndItsDataReopened() throws Exception {
+    Path pg = dir.resolve("pg");
+    // A node killed with SIGKILL leaves its server running on the data directory.
+    Process node = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), LeftoverServerMain.class.getName(), pg.toString())
+        .redirectErrorStream(true).start();
+    try (var out = new java.io.BufferedReader(new java.io.InputStreamReader(node.getInputStream()))) {
+      String line;
+      while ((line = out.readLine()) != null && !line.contains("STARTED")) { /* wait for the server */ }
+      node.destroyForcibly().waitFor();
+    }
+    long leftoverPid = EmbeddedPostgresServer.leftoverServer(pg).orElseThrow().pid();
+    try (Database db = Database.open(settings()); Connection c = db.dataSource().getConnection()) {
+      assertFalse(ProcessHandle.of(leftoverPid).map(ProcessHandle::isAlive).orElse(false), "leftover server stopped");
+      ResultSet rs = c.createStatement().executeQuery("SELECT count(*) FROM event_journal");
+      assertTrue(rs.next());
+      assertTrue(Files.exists(pg.resolve("PG_VERSION")));
+    }
+  }
+}
