@@ -1,0 +1,40 @@
+package berth.docker;
+
+import com.typesafe.config.Config;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/** The {@code berth.docker} configuration namespace. */
+public record DockerSettings(
+    String host,
+    String fleet,
+    String publishedHost,
+    int threads,
+    Duration stopTimeout,
+    Duration connectTimeout,
+    Duration responseTimeout,
+    boolean buildReferenceImage,
+    Path libDir,
+    Path loader,
+    List<String> libs,
+    List<String> jreModules) {
+
+  public static DockerSettings fromConfig(Config root) {
+    Config c = root.getConfig("berth.docker");
+    Config img = c.getConfig("reference-image");
+    return new DockerSettings(
+        c.getString("host"),
+        c.getString("fleet"),
+        c.getString("published-host"),
+        c.getInt("threads"),
+        c.getDuration("stop-timeout"),
+        c.getDuration("connect-timeout"),
+        c.getDuration("response-timeout"),
+        img.getBoolean("build-when-missing"),
+        Path.of(img.getString("lib-dir")),
+        Path.of(img.getString("loader")),
+        img.getStringList("libs"),
+        img.getStringList("jre-modules"));
+  }
+}

@@ -1,0 +1,212 @@
+package berth.docker;
+
+import berth.tenant.ContainerInfo;
+import berth.tenant.ContainerSpec;
+import berth.tenant.DriverException;
+import berth.tenant.Endpoint;
+import berth.tenant.Labels;
+import berth.tenant.TenantDriver;
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.exception.ConflictException;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.exception.NotModifiedException;
+import com.github.dockerjava.api.model.Bind;
+import com.github.dockerjava.api.model.Capability;
+import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.ExposedPort;
+import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.PortBinding;
+import com.github.dockerjava.api.model.Ports;
+import com.github.dockerjava.api.model.RestartPolicy;
+import com.github.dockerjava.api.model.Volume;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link TenantDriver} on a Docker engine, through docker-java. One container per tenant with a
+ * deterministic name, Berth's labels, a named data volume at {@code /data}, its port published on the
+ * configured host address (127.0.0.1) at a port Docker picks, resource limits, no new privileges, all
+ * capabilities dropped and no restart policy: Berth, not Docker, decides when a tenant runs.
+ */
+public final class DockerTenantDriver implements TenantDriver {
+  private static final Logger log = LoggerFactory.getLogger(DockerTenantDriver.class);
+  static final String DATA_PATH = "/data";
+
+  private final DockerClient docker;
+  private final DockerSettings settings;
+  private final ExecutorService executor;
+
+  public DockerTenantDriver(DockerClient docker, DockerSettings settings, ExecutorService executor) {
+    this.docker = docker;
+    this.settings = settings;
+    this.executor = executor;
+  }
+
+  @Override
+  public CompletionStage<Created> create(ContainerSpec spec) {
+    return call("create " + spec.containerName(), () -> {
+      Optional<InspectContainerResponse> existing = inspectRaw(spec.containerName());
+      if (existing.isPresent()) {
+        return new Created(adoptable(existing.get(), spec), true);
+      }
+      Map<String, String> labels = labels(spec);
+      docker.createVolumeCmd().withName(spec.volumeName()).withLabels(labels).exec(); // idempotent by name
+      ExposedPort port = ExposedPort.tcp(spec.spec().containerPort());
+      HostConfig host = HostConfig.newHostConfig()
+          .withPortBindings(new PortBinding(Ports.Binding.bindIp(settings.publishedHost()), port))
+          .withBinds(new Bind(spec.volumeName(), new Volume(DATA_PATH)))
+          .withMemory(spec.spec().memoryBytes())
+          .withMemorySwap(spec.spec().memoryBytes())
+          .withNanoCPUs(spec.spec().nanoCpus())
+          .withPidsLimit(spec.spec().pidsLimit())
+          .withSecurityOpts(List.of("no-new-privileges"))
+          .withCapDrop(Capability.ALL)
+          .withRestartPolicy(RestartPolicy.noRestart());
+      try {
+        docker.createContainerCmd(spec.spec().image())
+            .withName(spec.containerName())
+            .withLabels(labels)
+            .withEnv(spec.env().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList())
+            .withExposedPorts(port)
+            .withHostConfig(host)
+            .exec();
+      } catch (ConflictException raced) {
+        // Another call created the same name between our inspect and create: adopt it.
+        return new Created(adoptable(inspectRaw(spec.containerName()).orElseThrow(() -> raced), spec), true);
+      } catch (NotFoundException noImage) {
+        throw DriverException.permanent("image " + spec.spec().image() + " not found on the Docker engine", noImage);
+      }
+      log.info("Created container {} for tenant {}", spec.containerName(), spec.tenantId());
+      return new Created(info(inspectRaw(spec.containerName()).orElseThrow()), false);
+    });
+  }
+
+  @Override
+  public CompletionStage<ContainerInfo> start(String containerName) {
+    return call("start " + containerName, () -> {
+      InspectContainerResponse c = inspectRaw(containerName)
+          .orElseThrow(() -> DriverException.permanent("container " + containerName + " does not exist", null));
+      if (!Boolean.TRUE.equals(c.getState().getRunning())) {
+        try {
+          docker.startContainerCmd(containerName).exec();
+        } catch (NotModifiedException alreadyRunning) {
+          // started concurrently; fine
+        }
+        c = inspectRaw(containerName).orElseThrow();
+      }
+      return info(c);
+    });
+  }
+
+  @Override
+  public CompletionStage<Void> stop(String containerName) {
+    return call("stop " + containerName, () -> {
+      try {
+        docker.stopContainerCmd(containerName).withTimeout((int) settings.stopTimeout().toSeconds()).exec();
+      } catch (NotFoundException | NotModifiedException alreadyStopped) {
+        // idempotent
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public CompletionStage<Void> remove(String containerName, String volumeName) {
+    return call("remove " + containerName, () -> {
+      try {
+        docker.removeContainerCmd(containerName).withForce(true).exec();
+        log.info("Removed container {}", containerName);
+      } catch (NotFoundException gone) {
+        // idempotent
+      }
+      try {
+        docker.removeVolumeCmd(volumeName).exec();
+        log.info("Removed volume {}", volumeName);
+      } catch (NotFoundException gone) {
+        // idempotent
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public CompletionStage<Optional<ContainerInfo>> inspect(String containerName) {
+    return call("inspect " + containerName, () -> inspectRaw(containerName).map(this::info));
+  }
+
+  @Override
+  public CompletionStage<List<ContainerInfo>> listManaged() {
+    return call("list containers", () -> {
+      List<Container> all = docker.listContainersCmd()
+          .withShowAll(true)
+          .withLabelFilter(Map.of(Labels.MANAGED, "true", Labels.FLEET, settings.fleet()))
+          .exec();
+      return all.stream()
+          .map(c -> inspectRaw(c.getId()))
+          .flatMap(Optional::stream)
+          .map(this::info)
+          .toList();
+    });
+  }
+
+  private Optional<InspectContainerResponse> inspectRaw(String nameOrId) {
+    try {
+      return Optional.of(docker.inspectContainerCmd(nameOrId).exec());
+    } catch (NotFoundException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** An existing container may be adopted only if it is this fleet's container for this tenant. */
+  private ContainerInfo adoptable(InspectContainerResponse c, ContainerSpec spec) {
+    Map<String, String> labels = c.getConfig().getLabels() == null ? Map.of() : c.getConfig().getLabels();
+    if (!spec.tenantId().equals(labels.get(Labels.TENANT)) || !settings.fleet().equals(labels.get(Labels.FLEET))) {
+      throw DriverException.permanent("container name " + spec.containerName()
+          + " is taken by a container that is not fleet " + settings.fleet() + "'s tenant " + spec.tenantId(), null);
+    }
+    log.info("Adopting existing container {} for tenant {}", spec.containerName(), spec.tenantId());
+    return info(c);
+  }
+
+  private Map<String, String> labels(ContainerSpec spec) {
+    Map<String, String> labels = new LinkedHashMap<>(spec.spec().labels());
+    labels.put(Labels.MANAGED, "true");
+    labels.put(Labels.FLEET, settings.fleet());
+    return labels;
+  }
+
+  private ContainerInfo info(InspectContainerResponse c) {
+    Map<String, String> labels = c.getConfig().getLabels() == null ? Map.of() : c.getConfig().getLabels();
+    boolean running = Boolean.TRUE.equals(c.getState().getRunning());
+    Endpoint endpoint = null;
+    if (running && c.getNetworkSettings() != null && c.getNetworkSettings().getPorts() != null) {
+      endpoint = c.getNetworkSettings().getPorts().getBindings().values().stream()
+          .filter(b -> b != null && b.length > 0)
+          .map(b -> b[0])
+          .findFirst()
+          .map(b -> new Endpoint(settings.publishedHost(), Integer.parseInt(b.getHostPortSpec())))
+          .orElse(null);
+    }
+    String name = c.getName() != null && c.getName().startsWith("/") ? c.getName().substring(1) : c.getName();
+    return new ContainerInfo(c.getId(), name, labels.get(Labels.TENANT), running, endpoint, labels);
+  }
+
+  private <T> CompletionStage<T> call(String what, Supplier<T> action) {
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        return action.get();
+      } catch (RuntimeException e) {
+        throw DockerErrors.translate(what, e);
+      }
+    }, executor);
+  }
+}

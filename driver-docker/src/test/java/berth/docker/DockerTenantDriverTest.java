@@ -1,0 +1,183 @@
+package berth.docker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import berth.tenant.ContainerInfo;
+import berth.tenant.ContainerSpec;
+import berth.tenant.DriverException;
+import berth.tenant.Labels;
+import berth.tenant.TenantDriver;
+import berth.tenant.TenantSettings;
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.Capability;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The Docker driver against the real Docker engine, with the reference tenant image built locally. */
+class DockerTenantDriverTest {
+  static final String RUN = UUID.randomUUID().toString().substring(0, 8);
+  static final Config CONFIG = ConfigFactory.parseString(
+      "berth.docker.fleet = \"test-" + RUN + "\"\nberth.tenant.name-prefix = \"berth-t" + RUN + "-\"")
+      .withFallback(ConfigFactory.load());
+  static DockerSettings settings = DockerSettings.fromConfig(CONFIG);
+  static TenantSettings tenants = TenantSettings.fromConfig(CONFIG);
+  static ExecutorService executor = Executors.newFixedThreadPool(4);
+  static DockerClient docker;
+  static TenantDriver driver;
+
+  @BeforeAll
+  static void connect() {
+    docker = DockerEngine.connect(settings);
+    DockerEngine.requireReachable(docker, settings);
+    ReferenceImage.ensure(docker, settings, tenants.image());
+    driver = new DockerTenantDriver(docker, settings, executor);
+  }
+
+  @AfterAll
+  static void cleanUp() {
+    TestFleet.removeAll(docker, settings.fleet());
+    executor.shutdown();
+  }
+
+  static ContainerSpec spec(String slug) {
+    return new ContainerSpec(slug, 1, tenants.containerName(slug), tenants.volumeName(slug),
+        tenants.specFor(slug, 1), Map.of("BERTH_TENANT_ID", slug, "BERTH_TENANT_INCARNATION", "1"));
+  }
+
+  static <T> T await(java.util.concurrent.CompletionStage<T> stage) {
+    return stage.toCompletableFuture().join();
+  }
+
+  static HttpResponse<String> get(String url) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (true) {
+      try {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
+      } catch (java.io.IOException notYet) {
+        if (System.nanoTime() > deadline) throw notYet;
+        Thread.sleep(100);
+      }
+    }
+  }
+
+  @Test
+  void createdContainerCarriesLabelsVolumeLimitsAndALoopbackBinding() throws Exception {
+    ContainerSpec spec = spec("alpha");
+    TenantDriver.Created created = await(driver.create(spec));
+    assertFalse(created.adopted());
+    var inspect = docker.inspectContainerCmd(spec.containerName()).exec();
+    Map<String, String> labels = inspect.getConfig().getLabels();
+    assertEquals("true", labels.get(Labels.MANAGED));
+    assertEquals("alpha", labels.get(Labels.TENANT));
+    assertEquals(settings.fleet(), labels.get(Labels.FLEET));
+    var host = inspect.getHostConfig();
+    assertEquals(tenants.memoryBytes(), host.getMemory());
+    assertEquals(tenants.nanoCpus(), host.getNanoCPUs());
+    assertEquals(tenants.pidsLimit(), host.getPidsLimit());
+    assertEquals(java.util.List.of("no-new-privileges"), host.getSecurityOpts());
+    assertEquals(java.util.List.of(Capability.ALL), Arrays.asList(host.getCapDrop()));
+    assertTrue(java.util.Set.of("", "no").contains(host.getRestartPolicy().getName()), "no restart policy");
+    assertTrue(inspect.getMounts().stream().anyMatch(m -> spec.volumeName().equals(m.getName())
+        && "/data".equals(m.getDestination().getPath())));
+    assertTrue(Arrays.asList(inspect.getConfig().getEnv()).contains("BERTH_TENANT_ID=alpha"));
+
+    ContainerInfo started = await(driver.start(spec.containerName()));
+    assertTrue(started.running());
+    assertEquals("127.0.0.1", started.endpoint().host());
+    var bindings = docker.inspectContainerCmd(spec.containerName()).exec().getNetworkSettings().getPorts().getBindings();
+    bindings.values().forEach(bs -> Arrays.stream(bs).forEach(b -> assertEquals("127.0.0.1", b.getHostIp())));
+
+    HttpResponse<String> page = get("http://" + started.endpoint().authority() + "/");
+    assertEquals(200, page.statusCode());
+    assertTrue(page.body().contains("Tenant alpha"), page.body());
+    assertEquals(200, get("http://" + started.endpoint().authority() + "/.berth/health").statusCode());
+  }
+
+  @Test
+  void creatingAnExistingContainerAdoptsItInsteadOfDuplicating() {
+    ContainerSpec spec = spec("bravo");
+    String first = await(driver.create(spec)).container().id();
+    TenantDriver.Created again = await(driver.create(spec));
+    assertTrue(again.adopted());
+    assertEquals(first, again.container().id());
+    assertEquals(1, docker.listContainersCmd().withShowAll(true)
+        .withLabelFilter(Map.of(Labels.TENANT, "bravo", Labels.FLEET, settings.fleet())).exec().size());
+  }
+
+  @Test
+  void aContainerNameTakenByAStrangerIsAPermanentError() {
+    ContainerSpec spec = spec("charlie");
+    docker.createContainerCmd(tenants.image()).withName(spec.containerName()).exec();
+    try {
+      CompletionException e = org.junit.jupiter.api.Assertions.assertThrows(CompletionException.class,
+          () -> await(driver.create(spec)));
+      DriverException de = assertInstanceOf(DriverException.class, e.getCause());
+      assertFalse(de.retryable());
+    } finally {
+      docker.removeContainerCmd(spec.containerName()).withForce(true).exec();
+    }
+  }
+
+  @Test
+  void aMissingImageIsAPermanentError() {
+    ContainerSpec base = spec("delta");
+    var spec = new ContainerSpec(base.tenantId(), 1, base.containerName(), base.volumeName(),
+        new berth.tenant.TenantSpec("berth-no-such-image:0", 8080, base.spec().memoryBytes(), base.spec().nanoCpus(),
+            base.spec().pidsLimit(), base.spec().labels(), base.spec().envNames()), base.env());
+    CompletionException e = org.junit.jupiter.api.Assertions.assertThrows(CompletionException.class,
+        () -> await(driver.create(spec)));
+    assertFalse(((DriverException) e.getCause()).retryable());
+  }
+
+  @Test
+  void removeTakesContainerAndVolumeAndIsIdempotent() {
+    ContainerSpec spec = spec("echo");
+    await(driver.create(spec));
+    await(driver.start(spec.containerName()));
+    await(driver.remove(spec.containerName(), spec.volumeName()));
+    assertTrue(await(driver.inspect(spec.containerName())).isEmpty());
+    org.junit.jupiter.api.Assertions.assertThrows(NotFoundException.class,
+        () -> docker.inspectVolumeCmd(spec.volumeName()).exec());
+    await(driver.remove(spec.containerName(), spec.volumeName()));
+  }
+
+  @Test
+  void listManagedReportsOnlyThisFleetsContainers() {
+    ContainerSpec spec = spec("foxtrot");
+    String id = await(driver.create(spec)).container().id();
+    var listed = await(driver.listManaged());
+    assertTrue(listed.stream().anyMatch(c -> c.id().equals(id)));
+    listed.forEach(c -> assertEquals(settings.fleet(), c.labels().get(Labels.FLEET)));
+    assertNotNull(listed.get(0).tenantId());
+    assertNotEquals(0, listed.size());
+  }
+
+  @Test
+  void anUnreachableEngineIsReportedClearly() {
+    DockerSettings nowhere = DockerSettings.fromConfig(ConfigFactory.parseString(
+        "berth.docker.host = \"unix:///nonexistent/docker.sock\"").withFallback(CONFIG));
+    var e = org.junit.jupiter.api.Assertions.assertThrows(DockerEngine.EngineUnreachableException.class,
+        () -> DockerEngine.requireReachable(DockerEngine.connect(nowhere), nowhere));
+    assertTrue(e.getMessage().contains("unix:///nonexistent/docker.sock"), e.getMessage());
+  }
+}
