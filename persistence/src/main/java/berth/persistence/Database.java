@@ -87,15 +87,17 @@ public final class Database implements AutoCloseable {
    * Configuration that points the journal, snapshot store, read journal and projection plugins at
    * this database. Layer it over the node's configuration before creating the actor system.
    */
-  public Config pekkoConfig() {
+  public Config pekkoConfig(Config node) {
     Map<String, Object> m = new HashMap<>();
+    m.put("jdbc-read-journal.refresh-interval", node.getDuration("berth.read-model.poll-interval").toMillis() + "ms");
     m.put(SHARED_DB + ".db.url", settings.url());
     m.put(SHARED_DB + ".db.user", settings.user());
     m.put(SHARED_DB + ".db.password", settings.password());
     m.put(SHARED_DB + ".db.numThreads", settings.poolSize());
     m.put(SHARED_DB + ".db.maxConnections", settings.poolSize());
     m.put("pekko.projection.jdbc.blocking-jdbc-dispatcher.thread-pool-executor.fixed-pool-size", settings.poolSize());
-    return ConfigFactory.parseMap(m, "berth database");
+    return ConfigFactory.parseMap(m, "berth database")
+        .withFallback(ConfigFactory.parseResources(Database.class, "/berth-persistence.conf"));
   }
 
   @Override

@@ -33,7 +33,7 @@ class DatabaseTest {
       }
       assertTrue(tables.containsAll(Set.of("event_journal", "event_tag", "snapshot", "pekko_projection_offset_store",
           "pekko_projection_management", "tenant_directory", "berth_schema_history")), tables.toString());
-      assertTrue(db.pekkoConfig().getString("pekko-persistence-jdbc.shared-databases.berth.db.url").startsWith("jdbc:postgresql:"));
+      assertTrue(db.pekkoConfig(ConfigFactory.load()).getString("pekko-persistence-jdbc.shared-databases.berth.db.url").startsWith("jdbc:postgresql:"));
     }
   }
 

@@ -1,0 +1,81 @@
+package berth.cluster;
+
+import berth.tenant.DriverException;
+import berth.tenant.Endpoint;
+import berth.tenant.TenantGuest;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The guest API of docs/tenant-contract.md over HTTP: {@code GET /.berth/health} and
+ * {@code POST /.berth/init}. Works for any driver that publishes an endpoint the node can reach.
+ * Errors never quote the payload or the guest's response body: they may carry secrets.
+ */
+public final class HttpTenantGuest implements TenantGuest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final HttpClient http;
+  private final Duration healthTimeout;
+  private final Duration initTimeout;
+
+  public HttpTenantGuest(Duration connectTimeout, Duration healthTimeout, Duration initTimeout) {
+    this.http = HttpClient.newBuilder().connectTimeout(connectTimeout).version(HttpClient.Version.HTTP_1_1).build();
+    this.healthTimeout = healthTimeout;
+    this.initTimeout = initTimeout;
+  }
+
+  @Override
+  public CompletionStage<Void> checkHealth(Endpoint endpoint) {
+    HttpRequest request = HttpRequest.newBuilder(uri(endpoint, "/.berth/health")).timeout(healthTimeout).GET().build();
+    return http.sendAsync(request, HttpResponse.BodyHandlers.discarding()).handle((response, error) -> {
+      if (error != null) {
+        throw DriverException.retryable("health check of " + endpoint.authority() + " failed: " + error.getClass().getSimpleName(), null);
+      }
+      if (response.statusCode() / 100 != 2) {
+        throw DriverException.retryable("health check of " + endpoint.authority() + " answered " + response.statusCode(), null);
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public CompletionStage<Void> deliverInit(Endpoint endpoint, InitPayload payload) {
+    byte[] body;
+    try {
+      body = JSON.writeValueAsBytes(Map.of(
+          "tenantId", payload.tenantId(),
+          "displayName", payload.displayName(),
+          "incarnation", payload.incarnation()));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("init payload not serializable", e);
+    }
+    HttpRequest request = HttpRequest.newBuilder(uri(endpoint, "/.berth/init"))
+        .timeout(initTimeout)
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+        .build();
+    return http.sendAsync(request, HttpResponse.BodyHandlers.discarding()).handle((response, error) -> {
+      if (error != null) {
+        throw DriverException.retryable("init delivery to " + endpoint.authority() + " failed: " + error.getClass().getSimpleName(), null);
+      }
+      int status = response.statusCode();
+      if (status / 100 == 2) {
+        return null;
+      }
+      String message = "init delivery to " + endpoint.authority() + " answered " + status;
+      // 4xx: the tenant refuses this payload and will keep refusing it; 5xx may clear.
+      throw status / 100 == 4 ? DriverException.permanent(message, null) : DriverException.retryable(message, null);
+    });
+  }
+
+  private static URI uri(Endpoint endpoint, String path) {
+    return URI.create("http://" + endpoint.authority() + path);
+  }
+}

@@ -1,0 +1,43 @@
+package berth.cluster;
+
+import berth.docker.DockerEngine;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+
+/** Starts one Berth node with the configuration found on the classpath and in the environment. */
+public final class Main {
+  private Main() {}
+
+  public static void main(String[] args) {
+    Config config = ConfigFactory.load();
+    BerthNode node;
+    try {
+      node = BerthNode.start(config);
+    } catch (DockerEngine.EngineUnreachableException e) {
+      System.err.println("berth: " + e.getMessage());
+      System.exit(2);
+      return;
+    } catch (RuntimeException e) {
+      System.err.println("berth: " + rootMessage(e));
+      System.exit(1);
+      return;
+    }
+    String api = "http://" + node.adminAddress().getHostString() + ":" + node.adminAddress().getPort() + "/api";
+    StringBuilder out = new StringBuilder()
+        .append("\nBerth node is up.\n")
+        .append("  Admin API:   ").append(api).append('\n');
+    switch (node.token().source()) {
+      case CONFIGURED -> out.append("  Admin token: as configured (BERTH_ADMIN_TOKEN)\n");
+      case GENERATED, FROM_FILE -> out.append("  Admin token: ").append(node.token().value())
+          .append("   (kept in ").append(node.token().file()).append(")\n");
+    }
+    out.append("  Try:         curl -H 'Authorization: Bearer <token>' ").append(api).append("/tenants\n");
+    System.out.println(out);
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) t = t.getCause();
+    return e.getMessage() + (t != e ? " (" + t + ")" : "");
+  }
+}

@@ -1,0 +1,63 @@
+package berth.cluster;
+
+import berth.tenant.TenantCommand;
+import berth.tenant.TenantDirectory;
+import berth.tenant.TenantDirectory.TenantSummary;
+import berth.tenant.TenantEntity;
+import java.time.Duration;
+import java.util.List;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.typed.ClusterSingleton;
+import org.apache.pekko.cluster.typed.SingletonActor;
+
+/**
+ * Wakes every tenant the read model shows mid-operation (PROVISIONING, INITIALIZING, TEARING_DOWN),
+ * shortly after start and then periodically. An entity only runs when messaged; after a node restart
+ * this is what makes interrupted tenants resume with no request. Waking a tenant whose step is already
+ * running is harmless. One instance runs in the cluster (a cluster singleton).
+ */
+public final class Resumer {
+  interface Command {}
+
+  private enum Tick implements Command { INSTANCE }
+
+  private record Listed(List<TenantSummary> tenants, Throwable failure) implements Command {}
+
+  private Resumer() {}
+
+  public static void init(ActorSystem<?> system, TenantDirectory directory, Duration initialDelay, Duration interval) {
+    if (interval.isZero()) {
+      return;
+    }
+    ClusterSingleton.get(system).init(SingletonActor.of(create(directory, initialDelay, interval), "tenant-resumer"));
+  }
+
+  static Behavior<Command> create(TenantDirectory directory, Duration initialDelay, Duration interval) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
+      timers.startTimerWithFixedDelay(Tick.INSTANCE, initialDelay, interval);
+      ClusterSharding sharding = ClusterSharding.get(ctx.getSystem());
+      return Behaviors.receive(Command.class)
+          .onMessage(Tick.class, t -> {
+            ctx.pipeToSelf(directory.list(), Listed::new);
+            return Behaviors.same();
+          })
+          .onMessage(Listed.class, listed -> {
+            if (listed.failure() != null) {
+              ctx.getLog().warn("Could not read the tenant directory to resume tenants: {}", listed.failure().toString());
+              return Behaviors.same();
+            }
+            for (TenantSummary t : listed.tenants()) {
+              if (t.phase().inTransition()) {
+                ctx.getLog().debug("Waking tenant {} ({})", t.slug(), t.phase());
+                sharding.entityRefFor(TenantEntity.TYPE_KEY, t.slug()).tell(new TenantCommand.Wake());
+              }
+            }
+            return Behaviors.same();
+          })
+          .build();
+    }));
+  }
+}

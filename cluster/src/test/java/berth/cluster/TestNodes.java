@@ -1,0 +1,91 @@
+package berth.cluster;
+
+import berth.docker.DockerEngine;
+import berth.docker.DockerSettings;
+import berth.docker.TestFleet;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.dockerjava.api.DockerClient;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.UUID;
+
+/** Configuration and an admin API client for tests that run whole nodes on real Postgres and Docker. */
+final class TestNodes {
+  static final String TOKEN = "integration-token";
+  static final ObjectMapper JSON = new ObjectMapper();
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+  final String run = UUID.randomUUID().toString().substring(0, 8);
+  final Path dataDir;
+
+  TestNodes(Path dataDir) {
+    this.dataDir = dataDir;
+  }
+
+  String fleet() {
+    return "it-" + run;
+  }
+
+  Config config() {
+    return ConfigFactory.parseString("""
+        berth.db.embedded.data-dir = "%s"
+        berth.api { port = 0, token = "%s" }
+        berth.docker.fleet = "%s"
+        berth.tenant.name-prefix = "berth-it%s-"
+        berth.resume { initial-delay = 300ms, interval = 1s }
+        berth.read-model.poll-interval = 100ms
+        pekko.remote.artery.canonical.port = 0
+        pekko.coordinated-shutdown.exit-jvm = off
+        pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off
+        """.formatted(dataDir.resolve("pg"), TOKEN, fleet(), run)).withFallback(ConfigFactory.load());
+  }
+
+  String containerName(String slug) {
+    return "berth-it" + run + "-" + slug;
+  }
+
+  DockerClient docker() {
+    return DockerEngine.connect(DockerSettings.fromConfig(config()));
+  }
+
+  void removeContainers() {
+    TestFleet.removeAll(docker(), fleet());
+  }
+
+  static HttpResponse<String> call(BerthNode node, String method, String path, String body) throws Exception {
+    HttpRequest request = HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + node.adminAddress().getPort() + path))
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
+        .header("Authorization", "Bearer " + TOKEN)
+        .build();
+    return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+  }
+
+  static JsonNode tenant(BerthNode node, String slug) throws Exception {
+    return JSON.readTree(call(node, "GET", "/api/tenants/" + slug, null).body());
+  }
+
+  static JsonNode awaitPhase(BerthNode node, String slug, String phase, Duration within) throws Exception {
+    long deadline = System.nanoTime() + within.toNanos();
+    JsonNode t = tenant(node, slug);
+    while (!phase.equals(t.path("phase").asText())) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError(slug + " did not reach " + phase + " within " + within + ": " + t);
+      }
+      Thread.sleep(100);
+      t = tenant(node, slug);
+    }
+    return t;
+  }
+
+  static String get(String url) throws Exception {
+    return HTTP.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString()).body();
+  }
+}
