@@ -3,8 +3,8 @@ package berth.docker;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.BuildImageResultCallback;
 import com.github.dockerjava.api.exception.NotFoundException;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -62,12 +62,15 @@ public final class ReferenceImage {
       work = Files.createTempDirectory("berth-image");
       Path jre = work.resolve("jre");
       jlink(settings.jreModules(), jre);
-      byte[] context = buildContext(settings, app, jre, digest);
-      String id = docker.buildImageCmd(new ByteArrayInputStream(context))
-          .withTags(Set.of(tag))
-          .withPull(false)
-          .exec(new BuildImageResultCallback())
-          .awaitImageId();
+      Path context = buildContext(settings, app, jre, digest, work);
+      String id;
+      try (InputStream in = new BufferedInputStream(Files.newInputStream(context))) {
+        id = docker.buildImageCmd(in)
+            .withTags(Set.of(tag))
+            .withPull(false)
+            .exec(new BuildImageResultCallback())
+            .awaitImageId();
+      }
       log.info("Built {} ({})", tag, id);
     } catch (IOException e) {
       throw new UncheckedIOException("could not assemble the reference tenant image", e);
@@ -128,10 +131,14 @@ public final class ReferenceImage {
         "");
   }
 
-  /** The build context: a Dockerfile and rootfs.tar, whose entries carry explicit modes and owners. */
-  private static byte[] buildContext(DockerSettings s, byte[] app, Path jre, String digest) throws IOException {
-    ByteArrayOutputStream rootfs = new ByteArrayOutputStream();
-    try (TarArchiveOutputStream tar = tar(rootfs)) {
+  /**
+   * Writes the build context into {@code work}: a Dockerfile and rootfs.tar, whose entries carry
+   * explicit modes and owners. Both archives are written to disk, never held in memory, so building
+   * the image does not need a large heap.
+   */
+  private static Path buildContext(DockerSettings s, byte[] app, Path jre, String digest, Path work) throws IOException {
+    Path rootfs = work.resolve("rootfs.tar");
+    try (TarArchiveOutputStream tar = tar(new BufferedOutputStream(Files.newOutputStream(rootfs)))) {
       for (String dir : List.of("app", "opt", "lib", "lib64", "etc", s.libDir().toString().substring(1))) {
         dir(tar, dir, 0755, 0);
       }
@@ -143,9 +150,9 @@ public final class ReferenceImage {
       file(tar, "etc/group", ("root:x:0:\ntenant:x:" + TENANT_UID + ":\n").getBytes(StandardCharsets.UTF_8), 0644);
       for (String lib : s.libs()) {
         Path p = s.libDir().resolve(lib);
-        file(tar, s.libDir().toString().substring(1) + "/" + lib, Files.readAllBytes(p.toRealPath()), 0755);
+        file(tar, s.libDir().toString().substring(1) + "/" + lib, p.toRealPath(), 0755);
       }
-      file(tar, s.loader().toString().substring(1), Files.readAllBytes(s.loader().toRealPath()), 0755);
+      file(tar, s.loader().toString().substring(1), s.loader().toRealPath(), 0755);
       List<Path> jreFiles;
       try (Stream<Path> walk = Files.walk(jre)) {
         jreFiles = new ArrayList<>(walk.sorted(Comparator.naturalOrder()).toList());
@@ -155,16 +162,16 @@ public final class ReferenceImage {
         if (Files.isDirectory(p)) {
           dir(tar, name, 0755, 0);
         } else {
-          file(tar, name, Files.readAllBytes(p), Files.isExecutable(p) ? 0755 : 0644);
+          file(tar, name, p, Files.isExecutable(p) ? 0755 : 0644);
         }
       }
     }
-    ByteArrayOutputStream context = new ByteArrayOutputStream();
-    try (TarArchiveOutputStream tar = tar(context)) {
+    Path context = work.resolve("context.tar");
+    try (TarArchiveOutputStream tar = tar(new BufferedOutputStream(Files.newOutputStream(context)))) {
       file(tar, "Dockerfile", dockerfile(digest).getBytes(StandardCharsets.UTF_8), 0644);
-      file(tar, "rootfs.tar", rootfs.toByteArray(), 0644);
+      file(tar, "rootfs.tar", rootfs, 0644);
     }
-    return context.toByteArray();
+    return context;
   }
 
   private static TarArchiveOutputStream tar(OutputStream out) {
@@ -189,6 +196,16 @@ public final class ReferenceImage {
     e.setIds(0, 0);
     tar.putArchiveEntry(e);
     tar.write(content);
+    tar.closeArchiveEntry();
+  }
+
+  private static void file(TarArchiveOutputStream tar, String name, Path content, int mode) throws IOException {
+    TarArchiveEntry e = new TarArchiveEntry(name);
+    e.setMode(0100000 | mode);
+    e.setSize(Files.size(content));
+    e.setIds(0, 0);
+    tar.putArchiveEntry(e);
+    Files.copy(content, tar);
     tar.closeArchiveEntry();
   }
 
