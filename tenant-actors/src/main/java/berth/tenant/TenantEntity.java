@@ -78,7 +78,9 @@ public final class TenantEntity
   private final TenantDriver driver;
   private final TenantGuest guest;
   private final TenantSettings settings;
+  private final RouteTable routes;
   private final Clock clock;
+  private RouteTable.Route published;
 
   private Step inFlight;
   private Step attemptsStep;
@@ -86,16 +88,21 @@ public final class TenantEntity
   private Instant stepStartedAt;
 
   /** Registers the entity with cluster sharding on this node. */
-  public static void init(
-      ActorSystem<?> system, TenantDriver driver, TenantGuest guest, TenantSettings settings, Clock clock) {
+  public static void init(ActorSystem<?> system, TenantDriver driver, TenantGuest guest, TenantSettings settings,
+      RouteTable routes, Clock clock) {
     ClusterSharding.get(system)
-        .init(Entity.of(TYPE_KEY, ctx -> create(ctx.getEntityId(), driver, guest, settings, clock)));
+        .init(Entity.of(TYPE_KEY, ctx -> create(ctx.getEntityId(), driver, guest, settings, routes, clock)));
   }
 
   public static Behavior<TenantCommand> create(
       String slug, TenantDriver driver, TenantGuest guest, TenantSettings settings, Clock clock) {
-    return Behaviors.setup(
-        ctx -> Behaviors.withTimers(timers -> new TenantEntity(slug, ctx, timers, driver, guest, settings, clock)));
+    return create(slug, driver, guest, settings, RouteTable.NONE, clock);
+  }
+
+  public static Behavior<TenantCommand> create(String slug, TenantDriver driver, TenantGuest guest,
+      TenantSettings settings, RouteTable routes, Clock clock) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(
+        timers -> new TenantEntity(slug, ctx, timers, driver, guest, settings, routes, clock)));
   }
 
   public static PersistenceId persistenceId(String slug) {
@@ -109,6 +116,7 @@ public final class TenantEntity
       TenantDriver driver,
       TenantGuest guest,
       TenantSettings settings,
+      RouteTable routes,
       Clock clock) {
     super(
         persistenceId(slug),
@@ -119,6 +127,7 @@ public final class TenantEntity
     this.driver = driver;
     this.guest = guest;
     this.settings = settings;
+    this.routes = routes;
     this.clock = clock;
   }
 
@@ -143,8 +152,8 @@ public final class TenantEntity
         .onSignal(RecoveryCompleted.instance(), state -> {
           if (state.pendingStep() != null) {
             context.getLog().info("Tenant {} recovered in {}; resuming {}", slug, state.phase(), state.pendingStep());
-            advance(state);
           }
+          advance(state);
         })
         .build();
   }
@@ -262,7 +271,7 @@ public final class TenantEntity
       context.getLog().warn("Tenant {} step {} failed ({}): {}", slug, c.step(), why, c.reason());
       StepFailed failed = new StepFailed(s.phase(), c.step(), why + ": " + c.reason(), attempts,
           systemProvenance(s, c.step() + " failed: " + why));
-      return Effect().persist(failed).thenNoReply();
+      return Effect().persist(failed).thenRun(this::advance).thenNoReply();
     }
     Duration delay = settings.backoff(attempts, ThreadLocalRandom.current().nextDouble());
     context.getLog().info("Tenant {} step {} attempt {} failed, retrying in {} ms: {}",
@@ -273,8 +282,12 @@ public final class TenantEntity
 
   // ---------------------------------------------------------------- steps
 
-  /** Starts the step the state owes, unless one is running or waiting out its backoff. */
+  /**
+   * Publishes the tenant's route if it changed, then starts the step the state owes, unless one is
+   * running or waiting out its backoff. Runs after every persisted event, on recovery and on wake-ups.
+   */
   private void advance(TenantState state) {
+    publishRoute(state);
     Step step = state.pendingStep();
     if (step == null || inFlight != null) {
       return;
@@ -290,6 +303,22 @@ public final class TenantEntity
     attempts++;
     inFlight = step;
     context.pipeToSelf(run(step, state), (result, error) -> error == null ? result : attemptFailed(step, error));
+  }
+
+  private void publishRoute(TenantState state) {
+    if (state.phase() == Phase.EMPTY) {
+      return;
+    }
+    RouteTable.Route route = new RouteTable.Route(state.phase(), state.endpoint(), state.incarnation());
+    if (route.equals(published)) {
+      return;
+    }
+    if (state.phase() == Phase.RETIRED) {
+      routes.remove(slug);
+    } else {
+      routes.publish(slug, route);
+    }
+    published = route;
   }
 
   private CompletionStage<TenantCommand> run(Step step, TenantState s) {
