@@ -7,7 +7,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.NotUsed;
@@ -17,7 +23,12 @@ import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.MediaTypes;
+import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.HttpCookie;
+import org.apache.pekko.http.javadsl.model.headers.Location;
+import org.apache.pekko.http.javadsl.model.headers.SameSite;
+import org.apache.pekko.http.javadsl.model.headers.SetCookie;
 import org.apache.pekko.http.javadsl.model.sse.ServerSentEvent;
 import org.apache.pekko.http.javadsl.model.ws.Message;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
@@ -36,17 +47,24 @@ public final class TenantApp extends AllDirectives {
 
   private final String tenantId;
   private final Path initFile;
+  private final Path ssoKeyFile;
   private final AtomicReference<JsonNode> init = new AtomicReference<>();
+  private final SsoGate sso;
 
-  TenantApp(String tenantId, Path dataDir) {
+  TenantApp(String tenantId, Path dataDir, Clock clock) {
     this.tenantId = tenantId;
     this.initFile = dataDir.resolve("berth-init.json");
+    this.ssoKeyFile = dataDir.resolve("berth-sso-key.json");
+    this.sso = new SsoGate(tenantId, clock);
     try {
       if (Files.exists(initFile)) {
         init.set(JSON.readTree(initFile.toFile())); // a restarted container stays initialized
       }
-    } catch (IOException e) {
-      System.err.println("ignoring unreadable " + initFile + ": " + e.getMessage());
+      if (Files.exists(ssoKeyFile)) {
+        configureSso(JSON.readTree(ssoKeyFile.toFile()));
+      }
+    } catch (IOException | IllegalArgumentException e) {
+      System.err.println("ignoring unreadable init state in " + dataDir + ": " + e.getClass().getSimpleName());
     }
   }
 
@@ -55,7 +73,7 @@ public final class TenantApp extends AllDirectives {
     Path dataDir = Path.of(System.getenv().getOrDefault("BERTH_DATA_DIR", "/data"));
     int port = Integer.parseInt(System.getenv().getOrDefault("PORT", "8080"));
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "tenant");
-    TenantApp app = new TenantApp(tenantId, dataDir);
+    TenantApp app = new TenantApp(tenantId, dataDir, Clock.systemUTC());
     Http.get(system).newServerAt("0.0.0.0", port).bind(app.routes())
         .thenAccept(b -> system.log().info("tenant {} listening on {}", tenantId, b.localAddress()));
   }
@@ -66,11 +84,16 @@ public final class TenantApp extends AllDirectives {
             path("health", () -> get(() -> complete(StatusCodes.OK, HttpEntities.create(ContentTypes.APPLICATION_JSON,
                 "{\"status\":\"ok\",\"tenant\":\"" + tenantId + "\"}")))),
             path("init", () -> post(() -> entity(org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller.entityToString(),
-                this::acceptInit))))),
-        pathSingleSlash(() -> get(() -> complete(HttpEntities.create(ContentTypes.TEXT_HTML_UTF8, page())))),
+                this::acceptInit))),
+            path("sso", () -> get(() -> parameterOptional("token", this::signIn))))),
+        pathSingleSlash(() -> get(() -> optionalHeaderValueByName("Cookie", cookies ->
+            complete(HttpEntities.create(ContentTypes.TEXT_HTML_UTF8, page(cookies.flatMap(TenantApp::sessionCookie))))))),
         path("ws", () -> handleWebSocketMessages(Flow.<Message>create())),
         path("echo", () -> post(() -> extractRequestEntity(entity ->
             complete(HttpEntities.createChunked(entity.getContentType(), entity.getDataBytes()))))),
+        path("count", () -> post(() -> extractMaterializer(mat -> extractRequestEntity(entity -> onSuccess(
+            entity.getDataBytes().runFold(0L, (n, bytes) -> n + bytes.size(), mat),
+            n -> complete(HttpEntities.create(ContentTypes.APPLICATION_JSON, "{\"bytes\":" + n + "}"))))))),
         path("bytes", () -> get(() -> parameter("n", n -> complete(HttpEntities.createChunked(
             ContentTypes.APPLICATION_OCTET_STREAM, bytes(Long.parseLong(n))))))),
         path("sse", () -> get(() -> parameter("n", n -> completeOK(
@@ -95,16 +118,27 @@ public final class TenantApp extends AllDirectives {
       return complete(StatusCodes.CONFLICT, HttpEntities.create(ContentTypes.APPLICATION_JSON,
           "{\"error\":\"init payload is for another tenant\"}"));
     }
+    JsonNode ssoKey = payload.path("sso");
     try {
-      Path tmp = initFile.resolveSibling(initFile.getFileName() + ".tmp");
-      // only identity is kept on disk; secrets in the payload are not written out here
+      if (ssoKey.isObject()) {
+        configureSso(ssoKey);
+      }
+    } catch (IllegalArgumentException e) {
+      return complete(StatusCodes.BAD_REQUEST, HttpEntities.create(ContentTypes.APPLICATION_JSON,
+          "{\"error\":\"unusable SSO key\"}"));
+    }
+    try {
+      if (ssoKey.isObject()) {
+        // the verification key must survive a container restart; it stays on the tenant's own volume
+        writeAtomically(ssoKeyFile, JSON.writeValueAsString(ssoKey), PosixFilePermissions.fromString("rw-------"));
+      }
+      // identity is kept beside it; secrets in the payload are not written out here
       var kept = JSON.createObjectNode()
           .put("tenantId", tenantId)
           .put("displayName", payload.path("displayName").asText())
           .put("incarnation", payload.path("incarnation").asInt())
           .put("initializedAt", Instant.now().toString());
-      Files.writeString(tmp, JSON.writeValueAsString(kept), StandardCharsets.UTF_8);
-      Files.move(tmp, initFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      writeAtomically(initFile, JSON.writeValueAsString(kept), PosixFilePermissions.fromString("rw-r-----"));
       init.set(kept);
     } catch (IOException e) {
       return complete(StatusCodes.SERVICE_UNAVAILABLE, HttpEntities.create(ContentTypes.APPLICATION_JSON,
@@ -113,14 +147,62 @@ public final class TenantApp extends AllDirectives {
     return complete(StatusCodes.OK, HttpEntities.create(ContentTypes.APPLICATION_JSON, "{\"initialized\":true}"));
   }
 
-  private String page() {
+  private void configureSso(JsonNode key) {
+    String alg = key.path("alg").asText();
+    sso.configure(alg, alg.equals("RS256") ? key.path("publicKey").asText() : key.path("key").asText());
+  }
+
+  private static void writeAtomically(Path file, String content, Set<PosixFilePermission> mode) throws IOException {
+    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    Files.deleteIfExists(tmp);
+    Files.createFile(tmp, PosixFilePermissions.asFileAttribute(mode));
+    Files.writeString(tmp, content, StandardCharsets.UTF_8);
+    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /** The SSO handoff: a good token opens a session (a host-only cookie) and lands on the page. */
+  private Route signIn(Optional<String> token) {
+    Object outcome = token.isEmpty()
+        ? new SsoGate.Refusal("malformed", "The sign-in link has no token.")
+        : sso.admit(token.get());
+    if (outcome instanceof SsoGate.Admitted admitted) {
+      System.out.println("tenant " + tenantId + ": signed in " + admitted.principal() + " by SSO handoff");
+      HttpCookie cookie = HttpCookie.create(SsoGate.COOKIE, admitted.session())
+          .withPath("/").withHttpOnly(true).withSameSite(SameSite.Lax);
+      return respondWithHeaders(List.of(SetCookie.create(cookie), Location.create("/")),
+          () -> complete(StatusCodes.SEE_OTHER, HttpEntities.create(ContentTypes.TEXT_HTML_UTF8,
+              "<!doctype html><a href=\"/\">Signed in; continue</a>")));
+    }
+    SsoGate.Refusal refusal = (SsoGate.Refusal) outcome;
+    StatusCode status = refusal.code().equals("not_configured") ? StatusCodes.SERVICE_UNAVAILABLE : StatusCodes.UNAUTHORIZED;
+    return complete(status, HttpEntities.create(ContentTypes.TEXT_HTML_UTF8,
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>Sign-in refused</title></head><body>"
+            + "<h1>Sign-in refused</h1><p id=\"refusal\" data-code=\"" + refusal.code() + "\">" + html(refusal.message())
+            + "</p></body></html>"));
+  }
+
+  /** Headers stay raw here (application.conf), so the session cookie is read from the Cookie header itself. */
+  static Optional<String> sessionCookie(String cookieHeader) {
+    for (String pair : cookieHeader.split(";")) {
+      String p = pair.strip();
+      if (p.startsWith(SsoGate.COOKIE + "=")) {
+        return Optional.of(p.substring(SsoGate.COOKIE.length() + 1));
+      }
+    }
+    return Optional.empty();
+  }
+
+  private String page(Optional<String> session) {
     JsonNode i = init.get();
     String status = i == null
         ? "<p id=\"status\">Not initialized yet.</p>"
         : "<p id=\"status\">Initialized as <b>" + html(i.path("displayName").asText()) + "</b> (incarnation "
             + i.path("incarnation").asInt() + ") at " + html(i.path("initializedAt").asText()) + ".</p>";
+    String who = session.flatMap(sso::principalOf)
+        .map(p -> "<p id=\"signed-in\">Signed in as <b>" + html(p) + "</b>.</p>")
+        .orElse("<p id=\"signed-in\">Not signed in.</p>");
     return "<!doctype html><html><head><meta charset=\"utf-8\"><title>Tenant " + html(tenantId) + "</title></head>"
-        + "<body><h1 id=\"tenant\">Tenant " + html(tenantId) + "</h1>" + status + "</body></html>";
+        + "<body><h1 id=\"tenant\">Tenant " + html(tenantId) + "</h1>" + status + who + "</body></html>";
   }
 
   private static Source<ByteString, NotUsed> bytes(long n) {
