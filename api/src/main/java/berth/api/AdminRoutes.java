@@ -3,6 +3,7 @@ package berth.api;
 import berth.api.TenantJson.Because;
 import berth.api.TenantJson.CreateTenant;
 import berth.api.TenantJson.Tenant;
+import berth.tenant.Phase;
 import berth.tenant.Provenance;
 import berth.tenant.TenantCommand;
 import berth.tenant.TenantCommand.Accepted;
@@ -11,11 +12,13 @@ import berth.tenant.TenantCommand.Reply;
 import berth.tenant.TenantDirectory;
 import berth.tenant.TenantEntity;
 import berth.tenant.TenantEvent;
+import berth.tenant.TenantState;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -70,9 +73,11 @@ public final class AdminRoutes extends AllDirectives {
   private final Clock clock;
   private final CurrentEventsByPersistenceIdQuery journal;
   private final byte[] expectedAuthorization;
+  private final SsoIssuer sso;
 
-  public AdminRoutes(ActorSystem<?> system, TenantDirectory directory, ApiSettings settings, Clock clock) {
+  public AdminRoutes(ActorSystem<?> system, TenantDirectory directory, ApiSettings settings, SsoIssuer sso, Clock clock) {
     this.system = system;
+    this.sso = sso;
     this.sharding = ClusterSharding.get(system);
     this.directory = directory;
     this.settings = settings;
@@ -94,6 +99,7 @@ public final class AdminRoutes extends AllDirectives {
                         get(() -> show(slug)),
                         delete(() -> teardown(slug, principal, correlationId)))),
                     path("events", () -> get(() -> events(slug))),
+                    path("sso", () -> concat(get(() -> handoff(slug, principal)), post(() -> handoff(slug, principal)))),
                     path("retry", () -> post(() -> retry(slug, principal, correlationId))))))))))))));
   }
 
@@ -148,7 +154,7 @@ public final class AdminRoutes extends AllDirectives {
   }
 
   private Route events(String slug) {
-    CompletionStage<java.util.List<com.fasterxml.jackson.databind.JsonNode>> history = journal
+    CompletionStage<List<com.fasterxml.jackson.databind.JsonNode>> history = journal
         .currentEventsByPersistenceId(TenantEntity.persistenceId(slug).id(), 0L, Long.MAX_VALUE)
         .map(env -> TenantJson.event(env.sequenceNr(), (TenantEvent) env.event()))
         .runWith(Sink.seq(), system);
@@ -157,9 +163,40 @@ public final class AdminRoutes extends AllDirectives {
         : json(StatusCodes.OK, Map.of("slug", slug, "events", entries)));
   }
 
+  /**
+   * Mints a single-use sign-in link into a READY tenant and redirects to it (303, so a POST from a
+   * form or {@code curl -L} follows with GET). The body repeats the link for API clients.
+   */
+  private Route handoff(String slug, String principal) {
+    return extractRequestEntity(entity -> {
+      entity.discardBytes(system);
+      return ask(slug, TenantCommand.Get::new, state -> {
+        if (state.phase() != Phase.READY) {
+          return complete(StatusCodes.CONFLICT, error("illegal_state",
+              "tenant '" + slug + "' is " + state.phase() + "; sign-in needs a READY tenant"));
+        }
+        SsoIssuer.Handoff h = sso.mint(principal, slug);
+        log.info("SSO handoff into tenant {} for {} (token id {}, expires {})", slug, principal, h.tokenId(), h.expiresAt());
+        return respondWithHeaders(List.of(Location.create(h.url()), RawHeader.create("Cache-Control", "no-store")),
+            () -> json(StatusCodes.SEE_OTHER, Map.of("url", h.url(), "tokenId", h.tokenId(), "expiresAt", h.expiresAt())));
+      });
+    });
+  }
+
   // ---------------------------------------------------------------- entity conversation
 
   private Route answer(String slug, Function<ActorRef<Reply>, TenantCommand> command, StatusCode onSuccess) {
+    return ask(slug, command, state -> {
+      Route body = json(onSuccess, Tenant.of(state));
+      return onSuccess == StatusCodes.ACCEPTED
+          ? respondWithHeader(Location.create("/api/tenants/" + slug), () -> body)
+          : body;
+    });
+  }
+
+  /** Asks the tenant's entity; an accepted reply goes to {@code onAccepted}, a rejection becomes 404/409. */
+  private Route ask(String slug, Function<ActorRef<Reply>, TenantCommand> command,
+      Function<TenantState, Route> onAccepted) {
     CompletionStage<Reply> reply =
         sharding.entityRefFor(TenantEntity.TYPE_KEY, slug).ask(command::apply, settings.askTimeout());
     return onComplete(reply, result -> {
@@ -173,10 +210,7 @@ public final class AdminRoutes extends AllDirectives {
       }
       Reply r = result.get();
       if (r instanceof Accepted a) {
-        Route body = json(onSuccess, Tenant.of(a.state()));
-        return onSuccess == StatusCodes.ACCEPTED
-            ? respondWithHeader(Location.create("/api/tenants/" + slug), () -> body)
-            : body;
+        return onAccepted.apply(a.state());
       }
       Rejected rejected = (Rejected) r;
       StatusCode status = switch (rejected.reason()) {

@@ -1,6 +1,8 @@
 package berth.api;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import berth.tenant.TenantDirectory;
@@ -8,15 +10,20 @@ import berth.tenant.TenantEntity;
 import berth.tenant.TenantSettings;
 import berth.tenant.testing.FakeTenantDriver;
 import berth.tenant.testing.FakeTenantGuest;
+import com.auth0.jwt.JWT;
+import com.auth0.jwt.algorithms.Algorithm;
+import com.auth0.jwt.exceptions.SignatureVerificationException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.net.URI;
+import java.net.URLDecoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -48,6 +55,8 @@ class AdminRoutesTest {
       .withFallback(PersistenceTestKitSnapshotPlugin.config())
       .withFallback(ConfigFactory.load());
 
+  static final SsoKeys SSO_KEYS = SsoKeys.hs256("an SSO secret that is long enough!!".getBytes());
+
   static ActorTestKit testKit;
   static String base;
   static final HttpClient http = HttpClient.newHttpClient();
@@ -58,7 +67,7 @@ class AdminRoutesTest {
     Cluster cluster = Cluster.get(testKit.system());
     cluster.manager().tell(Join.create(cluster.selfMember().address()));
     TenantEntity.init(testKit.system(), new FakeTenantDriver(), new FakeTenantGuest(),
-        TenantSettings.fromConfig(CONFIG), Clock.systemUTC());
+        TenantSettings.fromConfig(CONFIG), berth.tenant.RouteTable.NONE, Clock.systemUTC());
     TenantDirectory directory = new TenantDirectory() {
       @Override
       public CompletionStage<List<TenantSummary>> list() {
@@ -71,7 +80,9 @@ class AdminRoutesTest {
       }
     };
     ApiSettings settings = ApiSettings.fromConfig(CONFIG, TOKEN);
-    var routes = new AdminRoutes(testKit.system(), directory, settings, Clock.systemUTC()).routes();
+    SsoIssuer sso = new SsoIssuer(SSO_KEYS, Duration.ofSeconds(60), slug -> "http://" + slug + ".tenants.test:8080",
+        Clock.systemUTC());
+    var routes = new AdminRoutes(testKit.system(), directory, settings, sso, Clock.systemUTC()).routes();
     var binding = AdminServer.start(testKit.system(), routes, settings).toCompletableFuture().get();
     base = "http://127.0.0.1:" + binding.localAddress().getPort();
   }
@@ -119,7 +130,8 @@ class AdminRoutesTest {
   void everyEndpointRequiresTheBearerToken() throws Exception {
     for (String[] req : List.of(new String[] {"GET", "/api/tenants"}, new String[] {"POST", "/api/tenants"},
         new String[] {"GET", "/api/tenants/acme"}, new String[] {"DELETE", "/api/tenants/acme"},
-        new String[] {"GET", "/api/tenants/acme/events"}, new String[] {"GET", "/api/nothing-here"})) {
+        new String[] {"GET", "/api/tenants/acme/events"}, new String[] {"GET", "/api/nothing-here"},
+        new String[] {"POST", "/api/tenants/acme/sso"}, new String[] {"GET", "/api/tenants/acme/sso"})) {
       HttpResponse<String> none = call(req[0], req[1], "{\"slug\":\"acme\"}", null);
       assertError(401, none);
       assertTrue(none.headers().firstValue("WWW-Authenticate").isPresent());
@@ -185,6 +197,40 @@ class AdminRoutesTest {
     assertError(404, call("DELETE", "/api/tenants/nobody", null));
     assertError(404, call("GET", "/api/tenants/nobody/events", null));
     assertError(404, call("POST", "/api/tenants/nobody/retry", null));
+    assertError(404, call("POST", "/api/tenants/nobody/sso", null));
+  }
+
+  @Test
+  void ssoRedirectsToTheTenantWithASingleTenantShortLivedToken() throws Exception {
+    call("POST", "/api/tenants", "{\"slug\":\"sso-ok\"}");
+    awaitPhase("sso-ok", "READY");
+    HttpResponse<String> r = call("POST", "/api/tenants/sso-ok/sso", null);
+    assertEquals(303, r.statusCode(), r.body());
+    String location = r.headers().firstValue("Location").orElseThrow();
+    assertTrue(location.startsWith("http://sso-ok.tenants.test:8080/.berth/sso?token="), location);
+    assertEquals(location, json(r).get("url").asText());
+    assertEquals("no-store", r.headers().firstValue("Cache-Control").orElse(""));
+
+    String token = URLDecoder.decode(location.substring(location.indexOf("token=") + 6), "US-ASCII");
+    byte[] tenantKey = Base64.getUrlDecoder().decode(SSO_KEYS.verificationKeyFor("sso-ok").get("key"));
+    var jwt = JWT.require(Algorithm.HMAC256(tenantKey))
+        .withIssuer("berth").withAudience("sso-ok").withSubject("admin").build().verify(token);
+    assertEquals(60, jwt.getExpiresAtAsInstant().getEpochSecond() - jwt.getIssuedAtAsInstant().getEpochSecond());
+    assertEquals(json(r).get("tokenId").asText(), jwt.getId());
+    // another tenant's key does not verify it: keys are per tenant
+    byte[] otherKey = Base64.getUrlDecoder().decode(SSO_KEYS.verificationKeyFor("other").get("key"));
+    assertThrows(SignatureVerificationException.class,
+        () -> JWT.require(Algorithm.HMAC256(otherKey)).build().verify(token));
+
+    HttpResponse<String> again = call("GET", "/api/tenants/sso-ok/sso", null);
+    assertEquals(303, again.statusCode());
+    assertNotEquals(location, again.headers().firstValue("Location").orElseThrow(), "every link is new");
+
+    call("DELETE", "/api/tenants/sso-ok", null);
+    awaitPhase("sso-ok", "RETIRED");
+    HttpResponse<String> retired = call("POST", "/api/tenants/sso-ok/sso", null);
+    assertError(409, retired);
+    assertTrue(json(retired).get("message").asText().contains("READY"), retired.body());
   }
 
   @Test
