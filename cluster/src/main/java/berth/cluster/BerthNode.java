@@ -3,6 +3,8 @@ package berth.cluster;
 import berth.api.AdminRoutes;
 import berth.api.AdminServer;
 import berth.api.ApiSettings;
+import berth.api.SsoIssuer;
+import berth.api.SsoKeys;
 import berth.docker.DockerEngine;
 import berth.docker.DockerSettings;
 import berth.docker.DockerTenantDriver;
@@ -11,6 +13,9 @@ import berth.persistence.Database;
 import berth.persistence.DatabaseSettings;
 import berth.persistence.JdbcTenantDirectory;
 import berth.persistence.TenantDirectoryProjection;
+import berth.router.ReplicatedRouteTable;
+import berth.router.RouterServer;
+import berth.router.RouterSettings;
 import berth.tenant.TenantDirectory;
 import berth.tenant.TenantDriver;
 import berth.tenant.TenantEntity;
@@ -19,6 +24,7 @@ import com.github.dockerjava.api.DockerClient;
 import com.typesafe.config.Config;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.CompletionStage;
@@ -37,7 +43,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One Berth node, wired: Docker engine and reference image, database and migrations, the actor
- * system in its cluster, tenant sharding, the read-model projection, the resumer and the admin API.
+ * system in its cluster, tenant sharding, the read-model projection, the resumer, the router and the
+ * admin API.
  * Startup order matters: every dependency that can be missing (Docker, the database) is checked
  * before the actor system exists, so a misconfigured node fails fast with a clear message.
  */
@@ -47,13 +54,20 @@ public final class BerthNode implements AutoCloseable {
   private final ActorSystem<Void> system;
   private final CompletionStage<Void> released;
   private final InetSocketAddress adminAddress;
-  private final AdminToken token;
+  private final InetSocketAddress routerAddress;
+  private final String databaseUrl;
+  private final ReplicatedRouteTable routes;
+  private final NodeSecret token;
   private final String dockerVersion;
 
   private BerthNode(ActorSystem<Void> system, CompletionStage<Void> released, InetSocketAddress adminAddress,
-      AdminToken token, String dockerVersion) {
+      InetSocketAddress routerAddress, ReplicatedRouteTable routes, NodeSecret token, String dockerVersion,
+      String databaseUrl) {
     this.system = system;
+    this.databaseUrl = databaseUrl;
     this.released = released;
+    this.routerAddress = routerAddress;
+    this.routes = routes;
     this.adminAddress = adminAddress;
     this.token = token;
     this.dockerVersion = dockerVersion;
@@ -103,28 +117,54 @@ public final class BerthNode implements AutoCloseable {
       }
 
       Clock clock = Clock.systemUTC();
+      SsoKeys ssoKeys = ssoKeys(config);
+      RouterSettings routerSettings = RouterSettings.fromConfig(config);
+      ReplicatedRouteTable routes = new ReplicatedRouteTable(system, routerSettings.replicationTimeout());
       Config guest = config.getConfig("berth.guest");
       TenantEntity.init(system, driverWrapper.apply(new DockerTenantDriver(docker, dockerSettings, dockerCalls)),
           new HttpTenantGuest(guest.getDuration("connect-timeout"), guest.getDuration("health-timeout"),
-              guest.getDuration("init-timeout")),
-          tenantSettings, clock);
+              guest.getDuration("init-timeout"), ssoKeys::verificationKeyFor),
+          tenantSettings, routes, clock);
       TenantDirectoryProjection.init(system, database.dataSource());
       TenantDirectory directory = new JdbcTenantDirectory(database.dataSource(),
           system.dispatchers().lookup(DispatcherSelector.blocking()));
       Config resume = config.getConfig("berth.resume");
       Resumer.init(system, directory, resume.getDuration("initial-delay"), resume.getDuration("interval"));
 
-      AdminToken token = AdminToken.resolve(config.getString("berth.api.token"), Path.of(config.getString("berth.api.token-file")));
+      var router = RouterServer.start(system, routes, routerSettings).toCompletableFuture().get(30, TimeUnit.SECONDS);
+      int routerPort = router.localAddress().getPort();
+      SsoIssuer sso = new SsoIssuer(ssoKeys, config.getDuration("berth.sso.token-ttl"),
+          slug -> routerSettings.tenantUrl(slug, routerPort), clock);
+      NodeSecret token = NodeSecret.resolve(config.getString("berth.api.token"), Path.of(config.getString("berth.api.token-file")));
       ApiSettings api = ApiSettings.fromConfig(config, token.value());
-      var binding = AdminServer.start(system, new AdminRoutes(system, directory, api, clock).routes(), api)
+      var binding = AdminServer.start(system, new AdminRoutes(system, directory, api, sso, clock).routes(), api)
           .toCompletableFuture().get(30, TimeUnit.SECONDS);
-      log.info("Berth node up: Docker {}, database {}, admin API on {}", dockerVersion, database.settings(), binding.localAddress());
-      return new BerthNode(system, released, binding.localAddress(), token, dockerVersion);
+      log.info("Berth node up: Docker {}, database {}, admin API on {}, router on {}", dockerVersion,
+          database.settings(), binding.localAddress(), router.localAddress());
+      return new BerthNode(system, released, binding.localAddress(), router.localAddress(), routes, token, dockerVersion,
+          database.settings().url());
     } catch (Exception e) {
       system.terminate();
       released.toCompletableFuture().join();
       throw new IllegalStateException("Berth node failed to start: " + e.getMessage(), e);
     }
+  }
+
+  /** The SSO signing keys; a misconfigured key pair stops the node at start, not at the first sign-in. */
+  private static SsoKeys ssoKeys(Config config) {
+    Config c = config.getConfig("berth.sso");
+    String algorithm = c.getString("algorithm");
+    return switch (algorithm) {
+      case "HS256" -> SsoKeys.hs256(NodeSecret.resolve(c.getString("secret"), Path.of(c.getString("secret-file")))
+          .value().getBytes(StandardCharsets.UTF_8));
+      case "RS256" -> {
+        if (c.getString("private-key-file").isBlank() || c.getString("public-key-file").isBlank()) {
+          throw new IllegalArgumentException("berth.sso.algorithm = RS256 needs berth.sso.private-key-file and public-key-file");
+        }
+        yield SsoKeys.rs256(Path.of(c.getString("private-key-file")), Path.of(c.getString("public-key-file")));
+      }
+      default -> throw new IllegalArgumentException("berth.sso.algorithm must be HS256 or RS256, not '" + algorithm + "'");
+    };
   }
 
   private static java.util.concurrent.ThreadFactory threads(String prefix) {
@@ -136,6 +176,10 @@ public final class BerthNode implements AutoCloseable {
     };
   }
 
+  public Config config() {
+    return system.settings().config();
+  }
+
   public ActorSystem<Void> system() {
     return system;
   }
@@ -144,7 +188,20 @@ public final class BerthNode implements AutoCloseable {
     return adminAddress;
   }
 
-  public AdminToken token() {
+  /** JDBC URL of the database this node uses (the embedded server's, when none was configured). */
+  public String databaseUrl() {
+    return databaseUrl;
+  }
+
+  public InetSocketAddress routerAddress() {
+    return routerAddress;
+  }
+
+  public ReplicatedRouteTable routes() {
+    return routes;
+  }
+
+  public NodeSecret token() {
     return token;
   }
 

@@ -12,6 +12,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 
 /**
  * The guest API of docs/tenant-contract.md over HTTP: {@code GET /.berth/health} and
@@ -24,11 +25,18 @@ public final class HttpTenantGuest implements TenantGuest {
   private final HttpClient http;
   private final Duration healthTimeout;
   private final Duration initTimeout;
+  private final Function<String, Map<String, String>> ssoKeyFor;
 
-  public HttpTenantGuest(Duration connectTimeout, Duration healthTimeout, Duration initTimeout) {
+  /**
+   * @param ssoKeyFor the {@code sso} object of each tenant's init payload: the key that verifies its
+   *     SSO handoff tokens
+   */
+  public HttpTenantGuest(Duration connectTimeout, Duration healthTimeout, Duration initTimeout,
+      Function<String, Map<String, String>> ssoKeyFor) {
     this.http = HttpClient.newBuilder().connectTimeout(connectTimeout).version(HttpClient.Version.HTTP_1_1).build();
     this.healthTimeout = healthTimeout;
     this.initTimeout = initTimeout;
+    this.ssoKeyFor = ssoKeyFor;
   }
 
   @Override
@@ -52,7 +60,8 @@ public final class HttpTenantGuest implements TenantGuest {
       body = JSON.writeValueAsBytes(Map.of(
           "tenantId", payload.tenantId(),
           "displayName", payload.displayName(),
-          "incarnation", payload.incarnation()));
+          "incarnation", payload.incarnation(),
+          "sso", ssoKeyFor.apply(payload.tenantId())));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("init payload not serializable", e);
     }

@@ -25,7 +25,9 @@ public final class Main {
     String api = "http://" + node.adminAddress().getHostString() + ":" + node.adminAddress().getPort() + "/api";
     StringBuilder out = new StringBuilder()
         .append("\nBerth node is up.\n")
-        .append("  Admin API:   ").append(api).append('\n');
+        .append("  Admin API:   ").append(api).append('\n')
+        .append("  Tenants:     http://{slug}.").append(node.config().getString("berth.router.base-domain")).append(':')
+        .append(node.routerAddress().getPort()).append("/\n");
     switch (node.token().source()) {
       case CONFIGURED -> out.append("  Admin token: as configured (BERTH_ADMIN_TOKEN)\n");
       case GENERATED, FROM_FILE -> out.append("  Admin token: ").append(node.token().value())

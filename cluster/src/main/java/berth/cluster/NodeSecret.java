@@ -10,21 +10,22 @@ import java.security.SecureRandom;
 import java.util.Base64;
 
 /**
- * The admin bearer token: configured (berth.api.token / BERTH_ADMIN_TOKEN), or generated once and kept
- * in the token file (mode 0600) so a development node keeps its token across restarts.
+ * A secret a node needs (the admin bearer token, the SSO signing secret): configured, or generated
+ * once and kept in a file (mode 0600) so a development node keeps it across restarts. A cluster must
+ * configure its secrets: nodes do not share generated ones.
  */
-public record AdminToken(String value, Source source, Path file) {
+public record NodeSecret(String value, Source source, Path file) {
   public enum Source { CONFIGURED, GENERATED, FROM_FILE }
 
-  public static AdminToken resolve(String configured, Path file) {
+  public static NodeSecret resolve(String configured, Path file) {
     if (!configured.isBlank()) {
-      return new AdminToken(configured.strip(), Source.CONFIGURED, null);
+      return new NodeSecret(configured.strip(), Source.CONFIGURED, null);
     }
     try {
       if (Files.exists(file)) {
         String stored = Files.readString(file, StandardCharsets.UTF_8).strip();
         if (!stored.isEmpty()) {
-          return new AdminToken(stored, Source.FROM_FILE, file);
+          return new NodeSecret(stored, Source.FROM_FILE, file);
         }
       }
       byte[] random = new byte[32];
@@ -37,14 +38,14 @@ public record AdminToken(String value, Source source, Path file) {
       } catch (UnsupportedOperationException notPosix) {
         // best effort on non-POSIX file systems
       }
-      return new AdminToken(token, Source.GENERATED, file);
+      return new NodeSecret(token, Source.GENERATED, file);
     } catch (IOException e) {
-      throw new UncheckedIOException("could not read or create the admin token file " + file, e);
+      throw new UncheckedIOException("could not read or create the secret file " + file, e);
     }
   }
 
   @Override
   public String toString() {
-    return "AdminToken[" + source + "]"; // never the value
+    return "NodeSecret[" + source + "]"; // never the value
   }
 }

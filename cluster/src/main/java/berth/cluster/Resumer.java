@@ -14,10 +14,11 @@ import org.apache.pekko.cluster.typed.ClusterSingleton;
 import org.apache.pekko.cluster.typed.SingletonActor;
 
 /**
- * Wakes every tenant the read model shows mid-operation (PROVISIONING, INITIALIZING, TEARING_DOWN),
- * shortly after start and then periodically. An entity only runs when messaged; after a node restart
- * this is what makes interrupted tenants resume with no request. Waking a tenant whose step is already
- * running is harmless. One instance runs in the cluster (a cluster singleton).
+ * Wakes tenants so that nothing waits for a request. Shortly after it starts it wakes every active
+ * tenant (each recovers and publishes its route, which repopulates the in-memory route table after a
+ * full cluster restart); then, periodically, every tenant the read model shows mid-operation
+ * (PROVISIONING, INITIALIZING, TEARING_DOWN), so interrupted tenants resume. Waking a tenant whose step
+ * is already running is harmless. One instance runs in the cluster (a cluster singleton).
  */
 public final class Resumer {
   interface Command {}
@@ -39,6 +40,7 @@ public final class Resumer {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       timers.startTimerWithFixedDelay(Tick.INSTANCE, initialDelay, interval);
       ClusterSharding sharding = ClusterSharding.get(ctx.getSystem());
+      boolean[] firstPass = {true};
       return Behaviors.receive(Command.class)
           .onMessage(Tick.class, t -> {
             ctx.pipeToSelf(directory.list(), Listed::new);
@@ -49,8 +51,10 @@ public final class Resumer {
               ctx.getLog().warn("Could not read the tenant directory to resume tenants: {}", listed.failure().toString());
               return Behaviors.same();
             }
+            boolean wakeAllActive = firstPass[0];
+            firstPass[0] = false;
             for (TenantSummary t : listed.tenants()) {
-              if (t.phase().inTransition()) {
+              if (t.phase().inTransition() || (wakeAllActive && t.phase().active())) {
                 ctx.getLog().debug("Waking tenant {} ({})", t.slug(), t.phase());
                 sharding.entityRefFor(TenantEntity.TYPE_KEY, t.slug()).tell(new TenantCommand.Wake());
               }

@@ -19,6 +19,7 @@ import java.util.UUID;
 /** Configuration and an admin API client for tests that run whole nodes on real Postgres and Docker. */
 final class TestNodes {
   static final String TOKEN = "integration-token";
+  static final String SSO_SECRET = "integration-sso-secret-of-32-bytes-or-more";
   static final ObjectMapper JSON = new ObjectMapper();
   private static final HttpClient HTTP = HttpClient.newHttpClient();
 
@@ -37,6 +38,8 @@ final class TestNodes {
     return ConfigFactory.parseString("""
         berth.db.embedded.data-dir = "%s"
         berth.api { port = 0, token = "%s" }
+        berth.router.port = 0
+        berth.sso.secret = "%s"
         berth.docker.fleet = "%s"
         berth.tenant.name-prefix = "berth-it%s-"
         berth.resume { initial-delay = 300ms, interval = 1s }
@@ -44,7 +47,7 @@ final class TestNodes {
         pekko.remote.artery.canonical.port = 0
         pekko.coordinated-shutdown.exit-jvm = off
         pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off
-        """.formatted(dataDir.resolve("pg"), TOKEN, fleet(), run)).withFallback(ConfigFactory.load());
+        """.formatted(dataDir.resolve("pg"), TOKEN, SSO_SECRET, fleet(), run)).withFallback(ConfigFactory.load());
   }
 
   String containerName(String slug) {

@@ -1,0 +1,75 @@
+package berth.router;
+
+import berth.tenant.RouteTable;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.ddata.Key;
+import org.apache.pekko.cluster.ddata.LWWMap;
+import org.apache.pekko.cluster.ddata.LWWMapKey;
+import org.apache.pekko.cluster.ddata.SelfUniqueAddress;
+import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
+import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
+
+/**
+ * The route table, replicated to every node with Pekko Distributed Data (a last-writer-wins map keyed
+ * by slug; each slug has a single writer, its entity). Writes go to all reachable nodes at once and
+ * gossip covers the rest; a joining node receives the whole map by gossip. Reads come from an
+ * immutable snapshot that a local subscriber swaps in on every change: a request never waits.
+ */
+public final class ReplicatedRouteTable implements RouteTable {
+  static final Key<LWWMap<String, Route>> KEY = LWWMapKey.create("berth-tenant-routes");
+
+  private final ActorRef<Replicator.Command> replicator;
+  private final SelfUniqueAddress self;
+  private final Replicator.WriteConsistency consistency;
+  private final ActorRef<Replicator.UpdateResponse<LWWMap<String, Route>>> ignore;
+  private final AtomicReference<Map<String, Route>> snapshot = new AtomicReference<>(Map.of());
+
+  public ReplicatedRouteTable(ActorSystem<?> system, Duration replicationTimeout) {
+    DistributedData ddata = DistributedData.get(system);
+    this.replicator = ddata.replicator();
+    this.self = ddata.selfUniqueAddress();
+    this.consistency = new Replicator.WriteAll(replicationTimeout);
+    this.ignore = system.ignoreRef();
+    system.systemActorOf(subscriber(), "berth-route-table", Props.empty());
+  }
+
+  private Behavior<Replicator.SubscribeResponse<LWWMap<String, Route>>> subscriber() {
+    return Behaviors.setup(ctx -> {
+      replicator.tell(new Replicator.Subscribe<>(KEY, ctx.getSelf()));
+      return Behaviors.receive((c, msg) -> {
+        if (msg instanceof Replicator.Changed<LWWMap<String, Route>> changed) {
+          snapshot.set(Map.copyOf(changed.get(KEY).getEntries()));
+        }
+        return Behaviors.same();
+      });
+    });
+  }
+
+  @Override
+  public void publish(String slug, Route route) {
+    replicator.tell(new Replicator.Update<>(KEY, LWWMap.create(), consistency, ignore, m -> m.put(self, slug, route)));
+  }
+
+  @Override
+  public void remove(String slug) {
+    replicator.tell(new Replicator.Update<>(KEY, LWWMap.create(), consistency, ignore, m -> m.remove(self, slug)));
+  }
+
+  @Override
+  public Optional<Route> lookup(String slug) {
+    return Optional.ofNullable(snapshot.get().get(slug));
+  }
+
+  /** Every route this node knows, for diagnostics and tests. */
+  public Map<String, Route> routes() {
+    return snapshot.get();
+  }
+}

@@ -1,0 +1,49 @@
+package berth.router;
+
+import com.typesafe.config.Config;
+import java.time.Duration;
+
+/** The {@code berth.router} configuration namespace. */
+public record RouterSettings(
+    String host,
+    int port,
+    String baseDomain,
+    String forwardedProto,
+    Duration upstreamTimeout,
+    Duration retryAfter,
+    Duration idleTimeout,
+    int maxConnectionsPerTenant,
+    int maxOpenRequestsPerTenant,
+    Duration responseSubscriptionTimeout,
+    Duration replicationTimeout,
+    String publicUrl) {
+
+  public static RouterSettings fromConfig(Config root) {
+    Config c = root.getConfig("berth.router");
+    return new RouterSettings(
+        c.getString("host"),
+        c.getInt("port"),
+        c.getString("base-domain").toLowerCase(java.util.Locale.ROOT),
+        c.getString("forwarded-proto"),
+        c.getDuration("upstream-timeout"),
+        c.getDuration("retry-after"),
+        c.getDuration("idle-timeout"),
+        c.getInt("max-connections-per-tenant"),
+        c.getInt("max-open-requests-per-tenant"),
+        c.getDuration("response-subscription-timeout"),
+        c.getDuration("replication-timeout"),
+        c.getString("public-url"));
+  }
+
+  /**
+   * The URL a browser reaches tenant {@code slug} at (no trailing slash): the {@code public-url}
+   * template with {@code {slug}} filled in, or by default {@code <forwarded-proto>://<slug>.<base-domain>:<port>}
+   * with the port the router is bound to.
+   */
+  public String tenantUrl(String slug, int boundPort) {
+    String template = publicUrl.isBlank()
+        ? forwardedProto + "://{slug}." + baseDomain + ":" + boundPort
+        : publicUrl.strip().replaceAll("/+$", "");
+    return template.replace("{slug}", slug);
+  }
+}
