@@ -13,9 +13,9 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.pekko.japi.function.Function;
+import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.event.Logging;
 import org.apache.pekko.event.LoggingAdapter;
@@ -33,6 +33,7 @@ import org.apache.pekko.http.javadsl.model.ws.WebSocketUpgrade;
 import org.apache.pekko.http.javadsl.settings.ConnectionPoolSettings;
 import org.apache.pekko.stream.BufferOverflowException;
 import org.apache.pekko.stream.StreamTcpException;
+import scala.concurrent.ExecutionContextExecutor;
 
 /**
  * The router's request handler: {@code {slug}.{base-domain}} → that tenant's container. The hot path
@@ -59,6 +60,7 @@ public final class TenantProxy implements Function<HttpRequest, CompletionStage<
   private final ConnectionPoolSettings pool;
   private final LoggingAdapter log;
   private final String hostSuffix;
+  private final ExecutionContextExecutor dispatcher;
 
   public TenantProxy(ActorSystem<?> system, RouteTable routes, RouterSettings settings, ConnectionPoolSettings pool) {
     this.system = system;
@@ -68,6 +70,7 @@ public final class TenantProxy implements Function<HttpRequest, CompletionStage<
     this.pool = pool;
     this.log = Logging.getLogger(system.classicSystem(), TenantProxy.class);
     this.hostSuffix = "." + settings.baseDomain();
+    this.dispatcher = system.executionContext();
   }
 
   @Override
@@ -93,10 +96,29 @@ public final class TenantProxy implements Function<HttpRequest, CompletionStage<
     if (upgrade.isPresent()) {
       return CompletableFuture.completedFuture(bridgeWebSocket(request, upgrade.get(), endpoint));
     }
-    return http.singleRequest(forward(request, endpoint), http.defaultClientHttpsContext(), pool, log)
-        .toCompletableFuture()
-        .orTimeout(settings.upstreamTimeout().toMillis(), TimeUnit.MILLISECONDS)
+    return withTimeout(http.singleRequest(forward(request, endpoint), http.defaultClientHttpsContext(), pool, log))
         .handle((response, error) -> error == null ? fromTenant(response) : failed(request, slug, error));
+  }
+
+  /**
+   * The upstream response, or a TimeoutException after {@code upstream-timeout}; a response that
+   * arrives too late is discarded so its connection returns to the pool. Callbacks run on the actor
+   * system's dispatcher: stages converted from Scala futures otherwise run every callback through
+   * the common ForkJoinPool, which on a two-core machine starts a new thread per request.
+   */
+  private CompletableFuture<HttpResponse> withTimeout(CompletionStage<HttpResponse> upstream) {
+    CompletableFuture<HttpResponse> result = new CompletableFuture<>();
+    Cancellable timer = system.scheduler().scheduleOnce(settings.upstreamTimeout(),
+        () -> result.completeExceptionally(new TimeoutException()), dispatcher);
+    upstream.whenCompleteAsync((response, error) -> {
+      timer.cancel();
+      if (error != null) {
+        result.completeExceptionally(error);
+      } else if (!result.complete(response)) {
+        response.discardEntityBytes(system);
+      }
+    }, dispatcher);
+    return result;
   }
 
   /** The tenant label of the request's host, or null when the host is not a tenant address. */
