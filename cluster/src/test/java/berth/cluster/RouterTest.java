@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import berth.api.SsoIssuer;
 import berth.api.SsoKeys;
-import berth.tenant.ContainerInfo;
 import berth.tenant.ContainerSpec;
 import berth.tenant.TenantDriver;
 import com.github.dockerjava.api.DockerClient;
@@ -22,7 +21,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -209,7 +207,23 @@ class RouterTest {
         seen.add("bin" + m.asBinaryMessage().toStrict(5000, mat).toCompletableFuture().get().getStrictData().size());
       }
     }
-    assertTrue(seen.containsAll(List.of("hello", "bin3")), seen.toString());
+    assertEquals(List.of("hello", "bin3", "bye"), seen);
+  }
+
+  @Test
+  void aWebSocketCloseFromTheTenantReachesTheClient() throws Exception {
+    var http = Http.get(node.system());
+    var mat = org.apache.pekko.stream.Materializer.matFromSystem(node.system());
+    WebSocketRequest ws = WebSocketRequest.create("ws://127.0.0.1:" + node.routerAddress().getPort() + "/ws")
+        .addHeader(Host.create("acme.localhost", node.routerAddress().getPort()));
+    // the client never closes its side; only the tenant's close can complete what it receives
+    Source<Message, ?> neverEnding = Source.<Message>from(List.of(TextMessage.create("hello"), TextMessage.create("close")))
+        .concat(Source.<Message>maybe());
+    var flow = Flow.fromSinkAndSourceMat(Sink.<Message>seq(), neverEnding, Keep.left());
+    var pair = http.singleWebSocketRequest(ws, flow, http.defaultClientHttpsContext(), mat);
+    List<Message> received = pair.second().toCompletableFuture().get(20, TimeUnit.SECONDS);
+    assertEquals(1, received.size());
+    assertEquals("hello", received.get(0).asTextMessage().toStrict(5000, mat).toCompletableFuture().get().getStrictText());
   }
 
   @Test
@@ -352,41 +366,14 @@ class RouterTest {
   }
 
   /** Holds the container creation of tenants named stuck-* forever, so they stay PROVISIONING. */
-  static final class HoldCreatesOfStuckTenants implements TenantDriver {
-    private final TenantDriver real;
-
+  static final class HoldCreatesOfStuckTenants extends ForwardingDriver {
     HoldCreatesOfStuckTenants(TenantDriver real) {
-      this.real = real;
+      super(real);
     }
 
     @Override
     public CompletionStage<Created> create(ContainerSpec spec) {
       return spec.tenantId().startsWith("stuck-") ? new CompletableFuture<>() : real.create(spec);
-    }
-
-    @Override
-    public CompletionStage<ContainerInfo> start(String name) {
-      return real.start(name);
-    }
-
-    @Override
-    public CompletionStage<Void> stop(String name) {
-      return real.stop(name);
-    }
-
-    @Override
-    public CompletionStage<Void> remove(String name, String volume) {
-      return real.remove(name, volume);
-    }
-
-    @Override
-    public CompletionStage<Optional<ContainerInfo>> inspect(String name) {
-      return real.inspect(name);
-    }
-
-    @Override
-    public CompletionStage<java.util.List<ContainerInfo>> listManaged() {
-      return real.listManaged();
     }
   }
 }

@@ -88,7 +88,9 @@ public final class TenantApp extends AllDirectives {
             path("sso", () -> get(() -> parameterOptional("token", this::signIn))))),
         pathSingleSlash(() -> get(() -> optionalHeaderValueByName("Cookie", cookies ->
             complete(HttpEntities.create(ContentTypes.TEXT_HTML_UTF8, page(cookies.flatMap(TenantApp::sessionCookie))))))),
-        path("ws", () -> handleWebSocketMessages(Flow.<Message>create())),
+        // echo; the text frame "close" makes the tenant close the connection (server-side close)
+        path("ws", () -> handleWebSocketMessages(Flow.<Message>create().takeWhile(m -> !(m.isText()
+            && m.asTextMessage().isStrict() && m.asTextMessage().getStrictText().equals("close"))))),
         path("echo", () -> post(() -> extractRequestEntity(entity ->
             complete(HttpEntities.createChunked(entity.getContentType(), entity.getDataBytes()))))),
         path("count", () -> post(() -> extractMaterializer(mat -> extractRequestEntity(entity -> onSuccess(
