@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import berth.tenant.ContainerSpec;
-import berth.tenant.ContainerInfo;
 import berth.tenant.Labels;
 import berth.tenant.TenantDriver;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -18,7 +17,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.junit.jupiter.api.AfterEach;
@@ -156,41 +154,14 @@ class NodeLifecycleTest {
   }
 
   /** Passes every call through, except that create's answer never arrives. */
-  static final class CreateThenHang implements TenantDriver {
-    private final TenantDriver real;
-
+  static final class CreateThenHang extends ForwardingDriver {
     CreateThenHang(TenantDriver real) {
-      this.real = real;
+      super(real);
     }
 
     @Override
     public CompletionStage<Created> create(ContainerSpec spec) {
       return real.create(spec).thenCompose(done -> new CompletableFuture<>());
-    }
-
-    @Override
-    public CompletionStage<ContainerInfo> start(String name) {
-      return real.start(name);
-    }
-
-    @Override
-    public CompletionStage<Void> stop(String name) {
-      return real.stop(name);
-    }
-
-    @Override
-    public CompletionStage<Void> remove(String name, String volume) {
-      return real.remove(name, volume);
-    }
-
-    @Override
-    public CompletionStage<Optional<ContainerInfo>> inspect(String name) {
-      return real.inspect(name);
-    }
-
-    @Override
-    public CompletionStage<List<ContainerInfo>> listManaged() {
-      return real.listManaged();
     }
   }
 }
