@@ -4,6 +4,8 @@ import berth.tenant.Endpoint;
 import berth.tenant.Phase;
 import berth.tenant.TenantEvent;
 import berth.tenant.TenantEvent.ContainerCreated;
+import berth.tenant.TenantEvent.ContainerLost;
+import berth.tenant.TenantEvent.ContainerRecovered;
 import berth.tenant.TenantEvent.ContainerStarted;
 import berth.tenant.TenantEvent.ProvisioningRequested;
 import berth.tenant.TenantEvent.RetryRequested;
@@ -34,6 +36,12 @@ final class TenantDirectoryHandler extends JdbcHandler<EventEnvelope<TenantEvent
       } else if (event instanceof ContainerStarted e) {
         updateEndpoint(c, slug, at, e.containerId(), e.endpoint(), Phase.INITIALIZING);
       } else if (event instanceof TenantInitialized) {
+        update(c, slug, at, "phase = ?", Phase.READY.name());
+      } else if (event instanceof ContainerLost e) {
+        update(c, slug, at, "phase = ?, container_id = ?, endpoint_host = NULL, endpoint_port = NULL, last_error = ?",
+            Phase.PROVISIONING.name(), e.observed().equals("exited") ? e.containerId() : null,
+            "container " + e.observed());
+      } else if (event instanceof ContainerRecovered) {
         update(c, slug, at, "phase = ?", Phase.READY.name());
       } else if (event instanceof StepFailed e) {
         update(c, slug, at, "phase = ?, last_error = ?", Phase.FAILED.name(), e.reason());

@@ -21,11 +21,23 @@ public sealed interface TenantCommand extends CborSerializable {
    */
   record Wake() implements TenantCommand {}
 
+  /**
+   * Something suggests the tenant's container died (a Docker event, the reconcile loop). A READY
+   * tenant inspects its container and recovers it if it is not running; harmless in any other phase.
+   */
+  record CheckContainer(String hint) implements TenantCommand {}
+
   // --- outcomes of the entity's own steps; only ever sent by the entity to itself
+
+  /** What the driver saw of the container; {@code container} is null when there is none. */
+  record ContainerObserved(ContainerInfo container, String hint) implements TenantCommand {}
+
 
   record StepSucceeded(Step step, ContainerInfo container, boolean adopted) implements TenantCommand {}
 
-  record StepAttemptFailed(Step step, String reason, boolean retryable) implements TenantCommand {}
+  /** @param containerMissing the step needed a container that does not exist (see DriverException) */
+  record StepAttemptFailed(Step step, String reason, boolean retryable, boolean containerMissing)
+      implements TenantCommand {}
 
   record RetryStep(Step step) implements TenantCommand {}
 

@@ -3,6 +3,7 @@ package berth.tenant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
 
 /**
  * The port through which tenant actors reach the runtime that hosts containers (Docker now,
@@ -34,4 +35,19 @@ public interface TenantDriver {
 
   /** Every container carrying Berth's management label, whatever its tenant or state. */
   CompletionStage<List<ContainerInfo>> listManaged();
+
+  /**
+   * Something happened to a managed container ({@code action}: "die", "destroy", …). A hint, not a
+   * fact: whoever acts on it inspects the container first.
+   */
+  record ContainerEvent(String tenantId, String containerId, String action) {}
+
+  /**
+   * Calls {@code listener} for lifecycle events of managed containers until the returned handle is
+   * closed, reconnecting if the runtime goes away. A driver that cannot watch returns a no-op handle;
+   * the reconcile loop's periodic inspection covers it.
+   */
+  default AutoCloseable watch(Consumer<ContainerEvent> listener) {
+    return () -> {};
+  }
 }

@@ -1,6 +1,8 @@
 package berth.tenant;
 
 import berth.tenant.TenantCommand.Accepted;
+import berth.tenant.TenantCommand.CheckContainer;
+import berth.tenant.TenantCommand.ContainerObserved;
 import berth.tenant.TenantCommand.Get;
 import berth.tenant.TenantCommand.Provision;
 import berth.tenant.TenantCommand.Reason;
@@ -13,6 +15,8 @@ import berth.tenant.TenantCommand.StepSucceeded;
 import berth.tenant.TenantCommand.Teardown;
 import berth.tenant.TenantCommand.Wake;
 import berth.tenant.TenantEvent.ContainerCreated;
+import berth.tenant.TenantEvent.ContainerLost;
+import berth.tenant.TenantEvent.ContainerRecovered;
 import berth.tenant.TenantEvent.ContainerStarted;
 import berth.tenant.TenantEvent.ProvisioningRequested;
 import berth.tenant.TenantEvent.RetryRequested;
@@ -23,7 +27,10 @@ import berth.tenant.TenantEvent.TenantRetired;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -82,6 +89,7 @@ public final class TenantEntity
   private final Clock clock;
   private RouteTable.Route published;
 
+  private boolean checking;
   private Step inFlight;
   private Step attemptsStep;
   private int attempts;
@@ -195,8 +203,18 @@ public final class TenantEntity
         .onCommand(Retry.class, (s, c) -> reject(c.replyTo(), Reason.ILLEGAL_STATE,
             "tenant '" + slug + "' is being torn down; only a FAILED tenant can be retried"));
 
+    b.forState(s -> s.phase() == Phase.READY)
+        .onCommand(CheckContainer.class, this::checkContainer)
+        .onCommand(ContainerObserved.class, this::containerObserved);
+
     b.forAnyState()
         .onCommand(Get.class, (s, c) -> accept(c.replyTo(), s))
+        // only a READY tenant's container is watched; in other phases the owed step decides
+        .onCommand(CheckContainer.class, (s, c) -> Effect().none().thenNoReply())
+        .onCommand(ContainerObserved.class, (s, c) -> {
+          checking = false;
+          return Effect().none().thenNoReply();
+        })
         .onCommand(Wake.class, (s, c) -> Effect().none().thenRun(this::advance).thenNoReply())
         .onCommand(StepSucceeded.class, this::stepSucceeded)
         .onCommand(StepAttemptFailed.class, this::stepAttemptFailed)
@@ -240,6 +258,61 @@ public final class TenantEntity
     return reject(replyTo, Reason.ALREADY_EXISTS, "tenant '" + slug + "' already exists (" + s.phase() + ")");
   }
 
+  // ---------------------------------------------------------------- healing
+
+  private ReplyEffect<TenantEvent, TenantState> checkContainer(TenantState s, CheckContainer c) {
+    if (checking) {
+      return Effect().none().thenNoReply(); // one inspection at a time; a burst of events needs one look
+    }
+    checking = true;
+    context.pipeToSelf(driver.inspect(s.containerName()),
+        (info, error) -> error == null ? new ContainerObserved(info.orElse(null), c.hint())
+            // the driver could not tell: assume nothing; the reconcile loop will ask again
+            : new ContainerObserved(new ContainerInfo(s.containerId(), s.containerName(), slug, true, s.endpoint(),
+                Map.of()), c.hint() + "; inspection failed: " + error.getMessage()));
+    return Effect().none().thenNoReply();
+  }
+
+  /**
+   * A READY tenant's container must be running, be the one the journal names, and still be published
+   * where the route points. Anything else is a loss: recorded, then repaired by the usual steps
+   * (START, or CREATE on the same volume, then INITIALIZE), unless it is a crash loop.
+   */
+  private ReplyEffect<TenantEvent, TenantState> containerObserved(TenantState s, ContainerObserved c) {
+    checking = false;
+    ContainerInfo seen = c.container();
+    String observed;
+    if (seen == null) {
+      observed = "removed";
+    } else if (!seen.id().equals(s.containerId())) {
+      observed = "replaced";
+    } else if (!seen.running()) {
+      observed = "exited";
+    } else {
+      return Effect().none().thenNoReply();
+    }
+    return recordLoss(s, observed, c.hint());
+  }
+
+  /** Journals the loss and repairs it through the owed steps, or fails the tenant in a crash loop. */
+  private ReplyEffect<TenantEvent, TenantState> recordLoss(TenantState s, String observed, String hint) {
+    Instant now = clock.instant();
+    // a loss found while already recovering from one (docker rm -f: "die", then gone) is the same incident
+    String correlationId = s.recovering() ? s.operationCorrelationId() : "heal-" + UUID.randomUUID();
+    ContainerLost lost = new ContainerLost(s.containerId(), observed,
+        Provenance.system("container " + observed + " (" + hint + ")", now, correlationId));
+    long recent = s.lossesSince(now.minus(settings.lossWindow())) + (s.recovering() ? 0 : 1);
+    if (recent > settings.maxLosses()) {
+      String why = "crash loop: container lost " + recent + " times within " + settings.lossWindow();
+      context.getLog().warn("Tenant {} {}; marking it FAILED", slug, why);
+      StepFailed failed = new StepFailed(Phase.PROVISIONING, Step.START, why, 0,
+          Provenance.system(why, now, correlationId));
+      return Effect().persist(List.of(lost, failed)).thenRun(this::advance).thenNoReply();
+    }
+    context.getLog().warn("Tenant {} lost its container ({}, {}); recovering", slug, observed, hint);
+    return Effect().persist(lost).thenRun(this::advance).thenNoReply();
+  }
+
   private ReplyEffect<TenantEvent, TenantState> stepSucceeded(TenantState s, StepSucceeded c) {
     inFlight = null;
     if (s.pendingStep() != c.step()) {
@@ -250,7 +323,9 @@ public final class TenantEntity
     TenantEvent event = switch (c.step()) {
       case CREATE -> new ContainerCreated(c.container().id(), c.adopted(), by);
       case START -> new ContainerStarted(c.container().id(), c.container().endpoint(), by);
-      case INITIALIZE -> new TenantInitialized(s.endpoint(), by);
+      case INITIALIZE -> s.recovering()
+          ? new ContainerRecovered(s.containerId(), s.endpoint(), by)
+          : new TenantInitialized(s.endpoint(), by);
       case REMOVE -> new TenantRetired(s.containerName(), s.volumeName(), by);
     };
     return Effect().persist(event).thenRun(this::advance).thenNoReply();
@@ -260,6 +335,11 @@ public final class TenantEntity
     inFlight = null;
     if (s.pendingStep() != c.step()) {
       return Effect().none().thenRun(this::advance).thenNoReply();
+    }
+    if (c.step() == Step.START && c.containerMissing()) {
+      // removed behind our back before it could be started (docker rm -f races with its own die event):
+      // record the loss; the owed step becomes CREATE, on the same volume
+      return recordLoss(s, "removed", c.reason());
     }
     Duration elapsed = Duration.between(stepStartedAt, clock.instant());
     boolean outOfTime = elapsed.compareTo(settings.stepDeadlines().get(c.step())) >= 0;
@@ -350,10 +430,10 @@ public final class TenantEntity
   private static TenantCommand attemptFailed(Step step, Throwable error) {
     Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     if (cause instanceof DriverException de) {
-      return new StepAttemptFailed(step, de.getMessage(), de.retryable());
+      return new StepAttemptFailed(step, de.getMessage(), de.retryable(), de.containerMissing());
     }
     // Unknown failures are retried: the step's deadline and attempt budget still bound them.
-    return new StepAttemptFailed(step, cause.getClass().getSimpleName() + ": " + cause.getMessage(), true);
+    return new StepAttemptFailed(step, cause.getClass().getSimpleName() + ": " + cause.getMessage(), true, false);
   }
 
   private Provenance systemProvenance(TenantState s, String reason) {
@@ -390,6 +470,8 @@ public final class TenantEntity
         .onEvent(ContainerStarted.class, (s, e) ->
             s.withContainer(e.containerId(), e.provenance().at()).withEndpoint(e.endpoint(), Phase.INITIALIZING, e.provenance().at()))
         .onEvent(TenantInitialized.class, (s, e) -> s.withEndpoint(e.endpoint(), Phase.READY, e.provenance().at()))
+        .onEvent(ContainerLost.class, (s, e) -> s.lost(e.observed(), e.provenance().at(), e.provenance().correlationId()))
+        .onEvent(ContainerRecovered.class, (s, e) -> s.withEndpoint(e.endpoint(), Phase.READY, e.provenance().at()))
         .onEvent(StepFailed.class, (s, e) ->
             s.withFailure(new TenantState.Failure(e.phase(), e.step(), e.reason(), e.provenance().at())))
         .onEvent(RetryRequested.class, (s, e) ->

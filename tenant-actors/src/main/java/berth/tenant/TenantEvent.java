@@ -29,6 +29,15 @@ public sealed interface TenantEvent extends CborSerializable {
   /** The tenant was healthy and accepted its init payload: it is Ready. */
   record TenantInitialized(Endpoint endpoint, Provenance provenance) implements TenantEvent {}
 
+  /**
+   * A READY tenant's container was found dead ({@code observed}: "exited", "removed" or "replaced");
+   * the tenant goes back to PROVISIONING to restart it, or re-create it on the same volume.
+   */
+  record ContainerLost(String containerId, String observed, Provenance provenance) implements TenantEvent {}
+
+  /** A lost container is back: running, healthy and initialized again. The tenant is Ready. */
+  record ContainerRecovered(String containerId, Endpoint endpoint, Provenance provenance) implements TenantEvent {}
+
   /** A step failed permanently or ran out of attempts or time. */
   record StepFailed(Phase phase, Step step, String reason, int attempts, Provenance provenance)
       implements TenantEvent {}

@@ -21,7 +21,9 @@ public record TenantSettings(
     Duration maxBackoff,
     double randomFactor,
     int maxAttempts,
-    Map<Step, Duration> stepDeadlines) {
+    Map<Step, Duration> stepDeadlines,
+    int maxLosses,
+    Duration lossWindow) {
 
   public static TenantSettings fromConfig(Config root) {
     Config c = root.getConfig("berth.tenant");
@@ -45,7 +47,9 @@ public record TenantSettings(
         c.getDuration("retry.max-backoff"),
         c.getDouble("retry.random-factor"),
         c.getInt("retry.max-attempts"),
-        deadlines);
+        deadlines,
+        c.getInt("recovery.max-losses"),
+        c.getDuration("recovery.window"));
   }
 
   /** The spec applied to a new incarnation; journaled in {@link TenantEvent.ProvisioningRequested}. */

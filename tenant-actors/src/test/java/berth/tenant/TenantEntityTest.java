@@ -11,6 +11,8 @@ import berth.tenant.TenantCommand.Reason;
 import berth.tenant.TenantCommand.Rejected;
 import berth.tenant.TenantCommand.Reply;
 import berth.tenant.TenantEvent.ContainerCreated;
+import berth.tenant.TenantEvent.ContainerLost;
+import berth.tenant.TenantEvent.ContainerRecovered;
 import berth.tenant.TenantEvent.ContainerStarted;
 import berth.tenant.TenantEvent.ProvisioningRequested;
 import berth.tenant.TenantEvent.RetryRequested;
@@ -331,6 +333,109 @@ class TenantEntityTest {
     assertEquals("2", ((ProvisioningRequested) again.event()).spec().labels().get(Labels.INCARNATION));
   }
 
+  // ---------------------------------------------------------------- healing
+
+  TenantState readyTenant() {
+    provision();
+    return awaitPhase(Phase.READY);
+  }
+
+  List<Class<?>> eventTypesAfter(int skip) {
+    return journal("acme").stream().skip(skip).<Class<?>>map(Object::getClass).toList();
+  }
+
+  @Test
+  void aRemovedContainerIsRecreatedOnTheSameVolumeAndTheTenantIsReadyAgain() {
+    TenantState before = readyTenant();
+    driver.vanish("berth-acme");
+    kit.runCommand(new TenantCommand.CheckContainer("test"));
+    TenantState after = awaitState(s -> s.phase() == Phase.READY && !before.containerId().equals(s.containerId()));
+    assertEquals(List.of(ContainerLost.class, ContainerCreated.class, ContainerStarted.class, ContainerRecovered.class),
+        eventTypesAfter(4));
+    ContainerLost lost = (ContainerLost) journal("acme").get(4);
+    assertEquals("removed", lost.observed());
+    assertEquals(Provenance.SYSTEM, lost.provenance().principal());
+    assertTrue(lost.provenance().reason().contains("test"), lost.provenance().reason());
+    assertTrue(driver.volumeExists("berth-acme-data"));
+    assertEquals("berth-acme-data", driver.container("berth-acme").orElseThrow().volume(), "same volume");
+    assertFalse(after.recovering());
+    assertEquals(2, guest.delivered().size(), "the new container is initialized again");
+  }
+
+  @Test
+  void aStoppedContainerIsRestartedNotRecreated() {
+    TenantState before = readyTenant();
+    driver.crash("berth-acme");
+    kit.runCommand(new TenantCommand.CheckContainer("test"));
+    awaitState(s -> s.phase() == Phase.READY && journal("acme").size() == 7);
+    assertEquals(List.of(ContainerLost.class, ContainerStarted.class, ContainerRecovered.class), eventTypesAfter(4));
+    assertEquals("exited", ((ContainerLost) journal("acme").get(4)).observed());
+    assertEquals(before.containerId(), kit.getState().containerId());
+    assertEquals(1, driver.calls(FakeTenantDriver.Op.CREATE));
+  }
+
+  @Test
+  void aContainerRemovedBeforeItCouldBeRestartedIsRecreated() {
+    readyTenant();
+    driver.crash("berth-acme");
+    driver.hold(FakeTenantDriver.Op.START);
+    kit.runCommand(new TenantCommand.CheckContainer("die"));
+    awaitState(s -> s.phase() == Phase.PROVISIONING);
+    driver.vanish("berth-acme"); // the destroy that follows the die of docker rm -f
+    driver.release(FakeTenantDriver.Op.START);
+    awaitState(s -> s.phase() == Phase.READY && journal("acme").size() == 9);
+    assertEquals(List.of(ContainerLost.class, ContainerLost.class, ContainerCreated.class, ContainerStarted.class,
+        ContainerRecovered.class), eventTypesAfter(4));
+    List<TenantEvent> j = journal("acme");
+    assertEquals("exited", ((ContainerLost) j.get(4)).observed());
+    assertEquals("removed", ((ContainerLost) j.get(5)).observed());
+    assertEquals(j.get(4).provenance().correlationId(), j.get(5).provenance().correlationId(), "one incident");
+    assertEquals(1, kit.getState().losses().size(), "counted once for crash-loop detection");
+  }
+
+  @Test
+  void aRunningContainerPassesTheCheckWithoutAnEvent() {
+    readyTenant();
+    kit.runCommand(new TenantCommand.CheckContainer("test"));
+    kit.runCommand(new TenantCommand.CheckContainer("test again"));
+    // an inspection is asynchronous: give it time to (not) produce events
+    try {
+      Thread.sleep(200);
+    } catch (InterruptedException e) {
+      throw new RuntimeException(e);
+    }
+    assertEquals(4, journal("acme").size());
+    assertEquals(Phase.READY, kit.getState().phase());
+  }
+
+  @Test
+  void checksOutsideReadyAreIgnored() {
+    driver.hold(FakeTenantDriver.Op.CREATE);
+    provision();
+    kit.runCommand(new TenantCommand.CheckContainer("test"));
+    assertEquals(1, journal("acme").size());
+    driver.release(FakeTenantDriver.Op.CREATE);
+    awaitPhase(Phase.READY);
+  }
+
+  @Test
+  void aCrashLoopingContainerFailsTheTenantWithTheReason() {
+    readyTenant();
+    for (int i = 0; i <= settings.maxLosses(); i++) {
+      int lossesBefore = (int) journal("acme").stream().filter(ContainerLost.class::isInstance).count();
+      driver.crash("berth-acme");
+      kit.runCommand(new TenantCommand.CheckContainer("loop " + i));
+      awaitState(s -> journal("acme").stream().filter(ContainerLost.class::isInstance).count() > lossesBefore
+          && (s.phase() == Phase.READY || s.phase() == Phase.FAILED));
+    }
+    TenantState failed = awaitPhase(Phase.FAILED);
+    assertTrue(failed.failure().reason().startsWith("crash loop"), failed.failure().reason());
+    assertEquals(settings.maxLosses() + 1, journal("acme").stream().filter(ContainerLost.class::isInstance).count());
+    // an operator retry restarts it
+    kit.<Reply>runCommand(r -> new TenantCommand.Retry(by("ops", "fixed the image"), r));
+    awaitPhase(Phase.READY);
+  }
+
   @Test
   void stateSurvivesRestartFromSnapshotsAndEvents() {
     provision();
@@ -361,8 +466,11 @@ class TenantEntityTest {
         new TenantCommand.Get(probe.ref()),
         new TenantCommand.Wake(),
         new TenantCommand.StepSucceeded(Step.START, info, true),
-        new TenantCommand.StepAttemptFailed(Step.CREATE, "boom", true),
+        new TenantCommand.StepAttemptFailed(Step.CREATE, "boom", true, false),
         new TenantCommand.RetryStep(Step.REMOVE),
+        new TenantCommand.CheckContainer("docker die"),
+        new TenantCommand.ContainerObserved(info, "docker die"),
+        new TenantCommand.ContainerObserved(null, "docker destroy"),
         new Accepted(state),
         new Rejected(Reason.ILLEGAL_STATE, "no"),
         new ProvisioningRequested("acme", "Acme", 1, spec, "berth-acme", "berth-acme-data", p),
@@ -373,13 +481,16 @@ class TenantEntityTest {
         new RetryRequested(Phase.INITIALIZING, p),
         new TeardownRequested(p),
         new TenantRetired("berth-acme", "berth-acme-data", p),
+        new ContainerLost("id", "removed", p),
+        new ContainerRecovered("id", ep, p),
         state,
+        state.lost("exited", p.at(), "heal-1"),
         TenantState.empty("x"));
     for (Object o : all) {
       serialization.verifySerialization(o, true);
     }
     // Guard: a new command or event type must be added above.
-    assertEquals(8, TenantEvent.class.getPermittedSubclasses().length);
-    assertEquals(10, TenantCommand.class.getPermittedSubclasses().length + TenantCommand.Reply.class.getPermittedSubclasses().length);
+    assertEquals(10, TenantEvent.class.getPermittedSubclasses().length);
+    assertEquals(12, TenantCommand.class.getPermittedSubclasses().length + TenantCommand.Reply.class.getPermittedSubclasses().length);
   }
 }

@@ -62,6 +62,16 @@ public final class FakeTenantDriver implements TenantDriver {
     volumes.put(volume, true);
   }
 
+  /** The container disappears behind Berth's back ({@code docker rm -f}); its volume stays. */
+  public void vanish(String name) {
+    containers.remove(name);
+  }
+
+  /** The container stops behind Berth's back ({@code docker kill}, or its process crashed). */
+  public void crash(String name) {
+    containers.computeIfPresent(name, (n, c) -> new FakeContainer(c.id(), n, c.tenantId(), c.volume(), false, 0));
+  }
+
   public int calls(Op op) {
     return calls.computeIfAbsent(op, k -> new AtomicInteger()).get();
   }
@@ -120,7 +130,7 @@ public final class FakeTenantDriver implements TenantDriver {
   public CompletionStage<ContainerInfo> start(String name) {
     return call(Op.START, () -> {
       FakeContainer c = containers.get(name);
-      if (c == null) throw DriverException.permanent("no container " + name, null);
+      if (c == null) throw DriverException.containerMissing("no container " + name);
       if (!c.running()) {
         c = new FakeContainer(c.id(), c.name(), c.tenantId(), c.volume(), true, ports.incrementAndGet());
         containers.put(name, c);
