@@ -16,6 +16,7 @@ import berth.persistence.TenantDirectoryProjection;
 import berth.router.ReplicatedRouteTable;
 import berth.router.RouterServer;
 import berth.router.RouterSettings;
+import berth.tenant.TenantCommand;
 import berth.tenant.TenantDirectory;
 import berth.tenant.TenantDriver;
 import berth.tenant.TenantEntity;
@@ -36,6 +37,7 @@ import java.util.function.UnaryOperator;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
 import org.slf4j.Logger;
@@ -121,7 +123,8 @@ public final class BerthNode implements AutoCloseable {
       RouterSettings routerSettings = RouterSettings.fromConfig(config);
       ReplicatedRouteTable routes = new ReplicatedRouteTable(system, routerSettings.replicationTimeout());
       Config guest = config.getConfig("berth.guest");
-      TenantEntity.init(system, driverWrapper.apply(new DockerTenantDriver(docker, dockerSettings, dockerCalls)),
+      TenantDriver driver = driverWrapper.apply(new DockerTenantDriver(docker, dockerSettings, dockerCalls));
+      TenantEntity.init(system, driver,
           new HttpTenantGuest(guest.getDuration("connect-timeout"), guest.getDuration("health-timeout"),
               guest.getDuration("init-timeout"), ssoKeys::verificationKeyFor),
           tenantSettings, routes, clock);
@@ -129,7 +132,8 @@ public final class BerthNode implements AutoCloseable {
       TenantDirectory directory = new JdbcTenantDirectory(database.dataSource(),
           system.dispatchers().lookup(DispatcherSelector.blocking()));
       Config resume = config.getConfig("berth.resume");
-      Resumer.init(system, directory, resume.getDuration("initial-delay"), resume.getDuration("interval"));
+      Resumer.init(system, directory, driver, resume.getDuration("initial-delay"), resume.getDuration("interval"));
+      watchContainers(system, driver);
 
       var router = RouterServer.start(system, routes, routerSettings).toCompletableFuture().get(30, TimeUnit.SECONDS);
       int routerPort = router.localAddress().getPort();
@@ -148,6 +152,20 @@ public final class BerthNode implements AutoCloseable {
       released.toCompletableFuture().join();
       throw new IllegalStateException("Berth node failed to start: " + e.getMessage(), e);
     }
+  }
+
+  /** Every node follows container events; a dying tenant container is checked by its entity at once. */
+  private static void watchContainers(ActorSystem<?> system, TenantDriver driver) {
+    ClusterSharding sharding = ClusterSharding.get(system);
+    AutoCloseable watch = driver.watch(e -> sharding.entityRefFor(TenantEntity.TYPE_KEY, e.tenantId())
+        .tell(new TenantCommand.CheckContainer("container event: " + e.action())));
+    system.getWhenTerminated().thenRun(() -> {
+      try {
+        watch.close();
+      } catch (Exception ignored) {
+        // stopping anyway
+      }
+    });
   }
 
   /** The SSO signing keys; a misconfigured key pair stops the node at start, not at the first sign-in. */

@@ -6,6 +6,7 @@ import berth.tenant.TenantDriver;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
 
 /** A driver that passes every call to the real one; tests override the calls they interfere with. */
 abstract class ForwardingDriver implements TenantDriver {
@@ -43,5 +44,10 @@ abstract class ForwardingDriver implements TenantDriver {
   @Override
   public CompletionStage<List<ContainerInfo>> listManaged() {
     return real.listManaged();
+  }
+
+  @Override
+  public AutoCloseable watch(Consumer<ContainerEvent> listener) {
+    return real.watch(listener);
   }
 }

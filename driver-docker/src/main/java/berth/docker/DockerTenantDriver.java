@@ -7,6 +7,7 @@ import berth.tenant.Endpoint;
 import berth.tenant.Labels;
 import berth.tenant.TenantDriver;
 import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.NotFoundException;
@@ -14,12 +15,16 @@ import com.github.dockerjava.api.exception.NotModifiedException;
 import com.github.dockerjava.api.model.Bind;
 import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.Event;
+import com.github.dockerjava.api.model.EventType;
 import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.PortBinding;
 import com.github.dockerjava.api.model.Ports;
 import com.github.dockerjava.api.model.RestartPolicy;
 import com.github.dockerjava.api.model.Volume;
+import java.io.Closeable;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +32,9 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -94,14 +102,17 @@ public final class DockerTenantDriver implements TenantDriver {
   public CompletionStage<ContainerInfo> start(String containerName) {
     return call("start " + containerName, () -> {
       InspectContainerResponse c = inspectRaw(containerName)
-          .orElseThrow(() -> DriverException.permanent("container " + containerName + " does not exist", null));
+          .orElseThrow(() -> DriverException.containerMissing("container " + containerName + " does not exist"));
       if (!Boolean.TRUE.equals(c.getState().getRunning())) {
         try {
           docker.startContainerCmd(containerName).exec();
         } catch (NotModifiedException alreadyRunning) {
           // started concurrently; fine
+        } catch (NotFoundException removedMeanwhile) {
+          throw DriverException.containerMissing("container " + containerName + " was removed while starting");
         }
-        c = inspectRaw(containerName).orElseThrow();
+        c = inspectRaw(containerName).orElseThrow(
+            () -> DriverException.containerMissing("container " + containerName + " was removed while starting"));
       }
       return info(c);
     });
@@ -156,6 +167,60 @@ public final class DockerTenantDriver implements TenantDriver {
           .map(this::info)
           .toList();
     });
+  }
+
+  /**
+   * Follows the engine's event stream for this fleet's containers, on a thread of its own. When the
+   * stream ends (the daemon restarted, an idle connection timed out) it reconnects after
+   * {@code events-reconnect-delay}, asking for events since the previous stream ended, so a gap
+   * yields duplicates (harmless: listeners inspect) rather than misses.
+   */
+  @Override
+  public AutoCloseable watch(Consumer<ContainerEvent> listener) {
+    AtomicBoolean closed = new AtomicBoolean();
+    AtomicReference<Closeable> stream = new AtomicReference<>();
+    Thread follower = new Thread(() -> {
+      Long since = null;
+      while (!closed.get()) {
+        ResultCallback.Adapter<Event> callback = new ResultCallback.Adapter<>() {
+          @Override
+          public void onNext(Event e) {
+            Map<String, String> attributes = e.getActor() == null ? null : e.getActor().getAttributes();
+            String tenant = attributes == null ? null : attributes.get(Labels.TENANT);
+            if (tenant != null) {
+              listener.accept(new ContainerEvent(tenant, e.getId(), e.getAction()));
+            }
+          }
+        };
+        try {
+          var cmd = docker.eventsCmd()
+              .withEventTypeFilter(EventType.CONTAINER)
+              .withEventFilter("die", "destroy", "oom", "stop", "kill")
+              .withLabelFilter(Map.of(Labels.MANAGED, "true", Labels.FLEET, settings.fleet()));
+          if (since != null) cmd = cmd.withSince(String.valueOf(since));
+          stream.set(cmd.exec(callback));
+          callback.awaitCompletion();
+        } catch (InterruptedException e) {
+          return;
+        } catch (RuntimeException e) {
+          if (!closed.get()) log.debug("Docker event stream ended: {}", e.toString());
+        }
+        since = Instant.now().getEpochSecond() - 1;
+        try {
+          Thread.sleep(settings.eventsReconnectDelay().toMillis());
+        } catch (InterruptedException e) {
+          return;
+        }
+      }
+    }, "berth-docker-events");
+    follower.setDaemon(true);
+    follower.start();
+    return () -> {
+      closed.set(true);
+      follower.interrupt();
+      Closeable c = stream.get();
+      if (c != null) c.close();
+    };
   }
 
   private Optional<InspectContainerResponse> inspectRaw(String nameOrId) {

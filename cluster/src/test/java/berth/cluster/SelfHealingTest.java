@@ -1,0 +1,149 @@
+package berth.cluster;
+
+import static berth.cluster.TestNodes.awaitPhase;
+import static berth.cluster.TestNodes.call;
+import static berth.cluster.TestNodes.tenant;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.github.dockerjava.api.DockerClient;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A READY tenant's container killed or removed behind Berth's back, on a real node and real dockerd:
+ * the tenant comes back by itself, on the same data volume, and its history says what happened.
+ * The measured detection-to-READY times are printed (docs/benchmarks.md), not asserted.
+ */
+class SelfHealingTest {
+  static final Duration CONVERGES_WITHIN = Duration.ofSeconds(60);
+
+  @TempDir static Path dir;
+  static TestNodes nodes;
+  static BerthNode node;
+  static DockerClient docker;
+
+  @BeforeAll
+  static void start() throws Exception {
+    nodes = new TestNodes(dir);
+    docker = nodes.docker();
+    node = BerthNode.start(nodes.config());
+  }
+
+  @AfterAll
+  static void stop() {
+    if (node != null) node.close();
+    nodes.removeContainers();
+  }
+
+  static JsonNode readyTenant(String slug) throws Exception {
+    assertEquals(202, call(node, "POST", "/api/tenants", "{\"slug\":\"" + slug + "\"}").statusCode());
+    return awaitPhase(node, slug, "READY", CONVERGES_WITHIN);
+  }
+
+  /** Waits until the tenant is READY on a container other than / the same as {@code containerId}. */
+  static JsonNode awaitReadyAgain(String slug, String containerId, boolean sameContainer) throws Exception {
+    long deadline = System.nanoTime() + CONVERGES_WITHIN.toNanos();
+    JsonNode t = tenant(node, slug);
+    // first the loss must have been noticed (a READY answer right after the kill is stale)
+    while (!(t.path("phase").asText().equals("READY") && eventTypes(slug).contains("ContainerRecovered")
+        && (sameContainer == t.path("containerId").asText().equals(containerId)))) {
+      if (System.nanoTime() > deadline) throw new AssertionError(slug + " did not recover: " + t);
+      Thread.sleep(100);
+      t = tenant(node, slug);
+    }
+    return t;
+  }
+
+  static List<String> eventTypes(String slug) throws Exception {
+    List<String> types = new ArrayList<>();
+    TestNodes.JSON.readTree(call(node, "GET", "/api/tenants/" + slug + "/events", null).body()).path("events")
+        .forEach(e -> types.add(e.path("type").asText()));
+    return types;
+  }
+
+  static JsonNode lastEvent(String slug, String type) throws Exception {
+    JsonNode found = null;
+    for (JsonNode e : TestNodes.JSON.readTree(call(node, "GET", "/api/tenants/" + slug + "/events", null).body())
+        .path("events")) {
+      if (e.path("type").asText().equals(type)) found = e;
+    }
+    return found;
+  }
+
+  static void writeToData(String containerId, String file, String content) throws Exception {
+    ByteArrayOutputStream tar = new ByteArrayOutputStream();
+    byte[] bytes = content.getBytes(StandardCharsets.UTF_8);
+    try (TarArchiveOutputStream out = new TarArchiveOutputStream(tar)) {
+      TarArchiveEntry e = new TarArchiveEntry(file);
+      e.setSize(bytes.length);
+      e.setIds(10001, 10001);
+      out.putArchiveEntry(e);
+      out.write(bytes);
+      out.closeArchiveEntry();
+    }
+    docker.copyArchiveToContainerCmd(containerId).withRemotePath("/data")
+        .withTarInputStream(new ByteArrayInputStream(tar.toByteArray())).exec();
+  }
+
+  static String readFromData(String containerId, String file) throws Exception {
+    try (InputStream in = docker.copyArchiveFromContainerCmd(containerId, "/data/" + file).exec();
+         TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
+      tar.getNextEntry();
+      return new String(tar.readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+
+  @Test
+  void aRemovedContainerIsRecreatedOnItsVolumeAndTheTenantIsReadyAgain() throws Exception {
+    String id = readyTenant("removed").path("containerId").asText();
+    writeToData(id, "marker.txt", "written before the removal");
+
+    long t0 = System.nanoTime();
+    docker.removeContainerCmd(id).withForce(true).exec(); // docker rm -f: the named volume stays
+    JsonNode back = awaitReadyAgain("removed", id, false);
+    long ms = (System.nanoTime() - t0) / 1_000_000;
+    System.out.println("self-healing: docker rm -f -> READY again in " + ms + " ms");
+
+    String newId = back.path("containerId").asText();
+    assertNotEquals(id, newId);
+    assertEquals("written before the removal", readFromData(newId, "marker.txt"), "same data volume");
+    assertEquals(1, docker.listContainersCmd().withShowAll(true)
+        .withLabelFilter(java.util.Map.of("berth.tenant", "removed", "berth.fleet", nodes.fleet())).exec().size());
+    JsonNode lost = lastEvent("removed", "ContainerLost");
+    assertEquals("removed", lost.path("data").path("observed").asText());
+    assertEquals("system", lost.path("principal").asText());
+    assertTrue(TestNodes.get("http://" + back.path("endpoint").asText() + "/").contains("Tenant removed"));
+  }
+
+  @Test
+  void aKilledContainerIsRestartedAndTheTenantIsReadyAgain() throws Exception {
+    String id = readyTenant("killed").path("containerId").asText();
+
+    long t0 = System.nanoTime();
+    docker.killContainerCmd(id).exec();
+    awaitReadyAgain("killed", id, true);
+    long ms = (System.nanoTime() - t0) / 1_000_000;
+    System.out.println("self-healing: docker kill -> READY again in " + ms + " ms");
+
+    List<String> types = eventTypes("killed");
+    assertEquals(List.of("ContainerLost", "ContainerStarted", "ContainerRecovered"),
+        types.subList(types.indexOf("ContainerLost"), types.size()));
+    assertEquals("exited", lastEvent("killed", "ContainerLost").path("data").path("observed").asText());
+  }
+}
