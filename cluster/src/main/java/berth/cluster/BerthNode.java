@@ -45,7 +45,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One Berth node, wired: Docker engine and reference image, database and migrations, the actor
- * system in its cluster, tenant sharding, the read-model projection, the resumer, the router and the
+ * system in its cluster, tenant sharding, the read-model projection, the reconciler, the router and the
  * admin API.
  * Startup order matters: every dependency that can be missing (Docker, the database) is checked
  * before the actor system exists, so a misconfigured node fails fast with a clear message.
@@ -131,8 +131,10 @@ public final class BerthNode implements AutoCloseable {
       TenantDirectoryProjection.init(system, database.dataSource());
       TenantDirectory directory = new JdbcTenantDirectory(database.dataSource(),
           system.dispatchers().lookup(DispatcherSelector.blocking()));
-      Config resume = config.getConfig("berth.resume");
-      Resumer.init(system, directory, driver, resume.getDuration("initial-delay"), resume.getDuration("interval"));
+      Config reconcile = config.getConfig("berth.reconcile");
+      Reconciler.init(system, directory, driver, new Reconciler.Settings(reconcile.getDuration("initial-delay"),
+          reconcile.getDuration("interval"), reconcile.getDuration("orphan-grace"), reconcile.getDuration("ask-timeout")),
+          clock);
       watchContainers(system, driver);
 
       var router = RouterServer.start(system, routes, routerSettings).toCompletableFuture().get(30, TimeUnit.SECONDS);

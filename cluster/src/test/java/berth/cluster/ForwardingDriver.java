@@ -37,6 +37,11 @@ abstract class ForwardingDriver implements TenantDriver {
   }
 
   @Override
+  public CompletionStage<Void> removeContainer(String nameOrId) {
+    return real.removeContainer(nameOrId);
+  }
+
+  @Override
   public CompletionStage<Optional<ContainerInfo>> inspect(String name) {
     return real.inspect(name);
   }

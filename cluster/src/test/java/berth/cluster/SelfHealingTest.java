@@ -42,13 +42,27 @@ class SelfHealingTest {
   static void start() throws Exception {
     nodes = new TestNodes(dir);
     docker = nodes.docker();
-    node = BerthNode.start(nodes.config());
+    node = BerthNode.start(nodes.config(), CreateThenHangForSlowTenants::new);
   }
 
   @AfterAll
   static void stop() {
     if (node != null) node.close();
     nodes.removeContainers();
+  }
+
+  /** Creates the container of tenants named slow-* for real, then never reports it: forever mid-create. */
+  static final class CreateThenHangForSlowTenants extends ForwardingDriver {
+    CreateThenHangForSlowTenants(berth.tenant.TenantDriver real) {
+      super(real);
+    }
+
+    @Override
+    public java.util.concurrent.CompletionStage<Created> create(berth.tenant.ContainerSpec spec) {
+      return spec.tenantId().startsWith("slow-")
+          ? real.create(spec).thenCompose(done -> new java.util.concurrent.CompletableFuture<>())
+          : real.create(spec);
+    }
   }
 
   static JsonNode readyTenant(String slug) throws Exception {
@@ -145,5 +159,49 @@ class SelfHealingTest {
     assertEquals(List.of("ContainerLost", "ContainerStarted", "ContainerRecovered"),
         types.subList(types.indexOf("ContainerLost"), types.size()));
     assertEquals("exited", lastEvent("killed", "ContainerLost").path("data").path("observed").asText());
+  }
+
+  static String handMade(String name, String fleet, String tenant) {
+    return docker.createContainerCmd(node.config().getString("berth.tenant.image"))
+        .withName(name)
+        .withLabels(java.util.Map.of("berth.managed", "true", "berth.fleet", fleet, "berth.tenant", tenant))
+        .exec().getId();
+  }
+
+  static boolean exists(String nameOrId) {
+    try {
+      docker.inspectContainerCmd(nameOrId).exec();
+      return true;
+    } catch (com.github.dockerjava.api.exception.NotFoundException e) {
+      return false;
+    }
+  }
+
+  @Test
+  void orphansAreRemovedAfterTheGracePeriodButNeverAContainerBeingCreated() throws Exception {
+    assertEquals(202, call(node, "POST", "/api/tenants", "{\"slug\":\"slow-one\"}").statusCode());
+    String creating = nodes.containerName("slow-one");
+    long deadline = System.nanoTime() + CONVERGES_WITHIN.toNanos();
+    while (!exists(creating)) {
+      if (System.nanoTime() > deadline) throw new AssertionError("slow-one's container was never created");
+      Thread.sleep(100);
+    }
+    String ghost = handMade(nodes.containerName("ghost"), nodes.fleet(), "ghost");
+    String strangers = handMade("berth-it" + nodes.run + "-strangers", "another-fleet-" + nodes.run, "ghost");
+    try {
+      long t0 = System.nanoTime();
+      while (exists(ghost)) {
+        if (System.nanoTime() > deadline) throw new AssertionError("the orphan was never removed");
+        Thread.sleep(200);
+      }
+      long ms = (System.nanoTime() - t0) / 1_000_000;
+      Duration grace = node.config().getDuration("berth.reconcile.orphan-grace");
+      assertTrue(ms >= grace.toMillis(), "removed after " + ms + " ms, before the grace period of " + grace);
+      assertTrue(exists(creating), "a container being created is never reaped");
+      assertTrue(exists(strangers), "another fleet's containers are not ours to remove");
+      assertEquals("PROVISIONING", tenant(node, "slow-one").path("phase").asText());
+    } finally {
+      docker.removeContainerCmd(strangers).withForce(true).exec();
+    }
   }
 }

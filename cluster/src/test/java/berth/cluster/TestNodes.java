@@ -42,7 +42,7 @@ final class TestNodes {
         berth.sso.secret = "%s"
         berth.docker.fleet = "%s"
         berth.tenant.name-prefix = "berth-it%s-"
-        berth.resume { initial-delay = 300ms, interval = 1s }
+        berth.reconcile { initial-delay = 300ms, interval = 1s, orphan-grace = 3s }
         berth.read-model.poll-interval = 100ms
         pekko.remote.artery.canonical.port = 0
         pekko.coordinated-shutdown.exit-jvm = off

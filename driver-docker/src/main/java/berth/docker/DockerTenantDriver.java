@@ -150,6 +150,19 @@ public final class DockerTenantDriver implements TenantDriver {
   }
 
   @Override
+  public CompletionStage<Void> removeContainer(String nameOrId) {
+    return call("remove container " + nameOrId, () -> {
+      try {
+        docker.removeContainerCmd(nameOrId).withForce(true).exec();
+        log.info("Removed container {}", nameOrId);
+      } catch (NotFoundException gone) {
+        // idempotent
+      }
+      return null;
+    });
+  }
+
+  @Override
   public CompletionStage<Optional<ContainerInfo>> inspect(String containerName) {
     return call("inspect " + containerName, () -> inspectRaw(containerName).map(this::info));
   }

@@ -31,6 +31,12 @@ public interface TenantDriver {
   /** Removes the named container and volume. Either being absent already is not an error. */
   CompletionStage<Void> remove(String containerName, String volumeName);
 
+  /**
+   * Removes one container by name or id, leaving every volume alone: how the reconcile loop removes
+   * an orphan, whose volume may not be Berth's to delete. An absent container is not an error.
+   */
+  CompletionStage<Void> removeContainer(String nameOrId);
+
   CompletionStage<Optional<ContainerInfo>> inspect(String containerName);
 
   /** Every container carrying Berth's management label, whatever its tenant or state. */

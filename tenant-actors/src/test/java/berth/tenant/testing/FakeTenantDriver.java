@@ -157,6 +157,14 @@ public final class FakeTenantDriver implements TenantDriver {
   }
 
   @Override
+  public CompletionStage<Void> removeContainer(String nameOrId) {
+    return call(Op.REMOVE, () -> {
+      containers.values().removeIf(c -> c.name().equals(nameOrId) || c.id().equals(nameOrId));
+      return null;
+    });
+  }
+
+  @Override
   public CompletionStage<Optional<ContainerInfo>> inspect(String name) {
     return CompletableFuture.completedFuture(Optional.ofNullable(containers.get(name)).map(FakeTenantDriver::info));
   }
