@@ -1,6 +1,7 @@
 package berth.cluster;
 
 import berth.tenant.ContainerInfo;
+import berth.tenant.FleetMetrics;
 import berth.tenant.Labels;
 import berth.tenant.Phase;
 import berth.tenant.TenantCommand;
@@ -69,6 +70,7 @@ public final class Reconciler extends AbstractBehavior<Reconciler.Command> {
   private final Settings settings;
   private final Clock clock;
   private final ClusterSharding sharding;
+  private final FleetMetrics metrics;
   /** Orphan candidates by container id, with when this instance first saw them orphaned. */
   private final Map<String, Instant> orphanedSince = new HashMap<>();
   private boolean firstPass = true;
@@ -91,6 +93,7 @@ public final class Reconciler extends AbstractBehavior<Reconciler.Command> {
     this.settings = settings;
     this.clock = clock;
     this.sharding = ClusterSharding.get(ctx.getSystem());
+    this.metrics = FleetMetrics.get(ctx.getSystem());
     timers.startTimerWithFixedDelay(Tick.INSTANCE, settings.initialDelay(), settings.interval());
   }
 
@@ -119,6 +122,7 @@ public final class Reconciler extends AbstractBehavior<Reconciler.Command> {
       if (t.phase().inTransition() || (wakeAllActive && t.phase().active())) {
         getContext().getLog().debug("Reconcile: waking tenant {} ({})", t.slug(), t.phase());
         sharding.entityRefFor(TenantEntity.TYPE_KEY, t.slug()).tell(new TenantCommand.Wake());
+        metrics.increment(FleetMetrics.RECONCILE, "action", "wake");
       }
     }
     getContext().pipeToSelf(driver.listManaged(), (containers, error) -> new Observed(listed.tenants(), containers, error));
@@ -142,6 +146,7 @@ public final class Reconciler extends AbstractBehavior<Reconciler.Command> {
         String why = c == null ? "container missing" : !c.running() ? "container not running" : "container replaced";
         getContext().getLog().info("Reconcile: tenant {}: {}; asking it to check", t.slug(), why);
         sharding.entityRefFor(TenantEntity.TYPE_KEY, t.slug()).tell(new TenantCommand.CheckContainer("reconcile: " + why));
+        metrics.increment(FleetMetrics.RECONCILE, "action", "check");
       }
     }
 
@@ -207,6 +212,7 @@ public final class Reconciler extends AbstractBehavior<Reconciler.Command> {
           reaped.failure().toString());
     } else {
       orphanedSince.remove(reaped.container().id());
+      metrics.increment(FleetMetrics.RECONCILE, "action", "orphan_removed");
       getContext().getLog().info("Reconcile: removed orphan container {} ({})", reaped.container().name(), reaped.why());
     }
     return this;

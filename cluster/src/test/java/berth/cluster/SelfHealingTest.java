@@ -91,6 +91,10 @@ class SelfHealingTest {
     return types;
   }
 
+  static String metrics() throws Exception {
+    return TestNodes.get("http://127.0.0.1:" + node.adminAddress().getPort() + "/metrics");
+  }
+
   static JsonNode lastEvent(String slug, String type) throws Exception {
     JsonNode found = null;
     for (JsonNode e : TestNodes.JSON.readTree(call(node, "GET", "/api/tenants/" + slug + "/events", null).body())
@@ -143,6 +147,9 @@ class SelfHealingTest {
     assertEquals("removed", lost.path("data").path("observed").asText());
     assertEquals("system", lost.path("principal").asText());
     assertTrue(TestNodes.get("http://" + back.path("endpoint").asText() + "/").contains("Tenant removed"));
+    String m = metrics();
+    assertTrue(m.contains("berth_healing_actions_total{action=\"container_lost\"}"), m);
+    assertTrue(m.contains("berth_healing_actions_total{action=\"container_recovered\"}"), m);
   }
 
   @Test
@@ -200,6 +207,7 @@ class SelfHealingTest {
       assertTrue(exists(creating), "a container being created is never reaped");
       assertTrue(exists(strangers), "another fleet's containers are not ours to remove");
       assertEquals("PROVISIONING", tenant(node, "slow-one").path("phase").asText());
+      assertTrue(metrics().contains("berth_reconcile_actions_total{action=\"orphan_removed\"} "), metrics());
     } finally {
       docker.removeContainerCmd(strangers).withForce(true).exec();
     }

@@ -41,6 +41,9 @@ public sealed interface TenantCommand extends CborSerializable {
 
   record RetryStep(Step step) implements TenantCommand {}
 
+  /** The step's deadline has passed (a timer the entity set when the step began). */
+  record StepOverdue(Step step) implements TenantCommand {}
+
   /** Answers to {@link Provision}, {@link Teardown}, {@link Retry} and {@link Get}. */
   sealed interface Reply extends CborSerializable {}
 

@@ -11,6 +11,7 @@ import berth.tenant.TenantCommand.Reply;
 import berth.tenant.TenantCommand.Retry;
 import berth.tenant.TenantCommand.RetryStep;
 import berth.tenant.TenantCommand.StepAttemptFailed;
+import berth.tenant.TenantCommand.StepOverdue;
 import berth.tenant.TenantCommand.StepSucceeded;
 import berth.tenant.TenantCommand.Teardown;
 import berth.tenant.TenantCommand.Wake;
@@ -78,6 +79,7 @@ public final class TenantEntity
   public static final String TAG = "tenant";
 
   private static final String RETRY_TIMER = "retry-step";
+  private static final String DEADLINE_TIMER = "step-deadline";
 
   private final String slug;
   private final ActorContext<TenantCommand> context;
@@ -87,6 +89,7 @@ public final class TenantEntity
   private final TenantSettings settings;
   private final RouteTable routes;
   private final Clock clock;
+  private final FleetMetrics metrics;
   private RouteTable.Route published;
 
   private boolean checking;
@@ -137,6 +140,7 @@ public final class TenantEntity
     this.settings = settings;
     this.routes = routes;
     this.clock = clock;
+    this.metrics = FleetMetrics.get(context.getSystem());
   }
 
   @Override
@@ -218,7 +222,8 @@ public final class TenantEntity
         .onCommand(Wake.class, (s, c) -> Effect().none().thenRun(this::advance).thenNoReply())
         .onCommand(StepSucceeded.class, this::stepSucceeded)
         .onCommand(StepAttemptFailed.class, this::stepAttemptFailed)
-        .onCommand(RetryStep.class, (s, c) -> Effect().none().thenRun(this::advance).thenNoReply());
+        .onCommand(RetryStep.class, (s, c) -> Effect().none().thenRun(this::advance).thenNoReply())
+        .onCommand(StepOverdue.class, this::stepOverdue);
 
     return b.build();
   }
@@ -256,6 +261,31 @@ public final class TenantEntity
 
   private ReplyEffect<TenantEvent, TenantState> alreadyExists(TenantState s, ActorRef<Reply> replyTo) {
     return reject(replyTo, Reason.ALREADY_EXISTS, "tenant '" + slug + "' already exists (" + s.phase() + ")");
+  }
+
+  /**
+   * The step's deadline passed. If its call is still outstanding the step is wedged (a hung daemon,
+   * a guest that accepts connections and never answers): it is failed with that reason, so the tenant
+   * shows it and an operator can retry, instead of waiting forever. A late answer is then ignored.
+   * A step merely waiting out a backoff fails on its next attempt's failure (deadline exceeded).
+   */
+  private ReplyEffect<TenantEvent, TenantState> stepOverdue(TenantState s, StepOverdue c) {
+    if (inFlight != c.step()) {
+      return Effect().none().thenNoReply();
+    }
+    inFlight = null;
+    metrics.increment(FleetMetrics.WEDGED, "step", c.step().name().toLowerCase());
+    if (s.pendingStep() != c.step()) {
+      // superseded (a teardown arrived while it hung): stop waiting for it and do what is owed now;
+      // anything it creates late is an orphan the reconcile loop removes
+      context.getLog().warn("Tenant {} step {} is wedged; going on with {}", slug, c.step(), s.pendingStep());
+      return Effect().none().thenRun(this::advance).thenNoReply();
+    }
+    metrics.increment(FleetMetrics.STEP_FAILURES, "step", c.step().name().toLowerCase());
+    String why = "wedged: " + c.step() + " got no answer within its deadline of " + settings.stepDeadlines().get(c.step());
+    context.getLog().warn("Tenant {} step {}", slug, why);
+    StepFailed failed = new StepFailed(s.phase(), c.step(), why, attempts, systemProvenance(s, why));
+    return Effect().persist(failed).thenRun(this::advance).thenNoReply();
   }
 
   // ---------------------------------------------------------------- healing
@@ -305,11 +335,13 @@ public final class TenantEntity
     if (recent > settings.maxLosses()) {
       String why = "crash loop: container lost " + recent + " times within " + settings.lossWindow();
       context.getLog().warn("Tenant {} {}; marking it FAILED", slug, why);
+      metrics.increment(FleetMetrics.HEALING, "action", "crash_loop");
       StepFailed failed = new StepFailed(Phase.PROVISIONING, Step.START, why, 0,
           Provenance.system(why, now, correlationId));
       return Effect().persist(List.of(lost, failed)).thenRun(this::advance).thenNoReply();
     }
     context.getLog().warn("Tenant {} lost its container ({}, {}); recovering", slug, observed, hint);
+    metrics.increment(FleetMetrics.HEALING, "action", "container_lost");
     return Effect().persist(lost).thenRun(this::advance).thenNoReply();
   }
 
@@ -324,11 +356,17 @@ public final class TenantEntity
       case CREATE -> new ContainerCreated(c.container().id(), c.adopted(), by);
       case START -> new ContainerStarted(c.container().id(), c.container().endpoint(), by);
       case INITIALIZE -> s.recovering()
-          ? new ContainerRecovered(s.containerId(), s.endpoint(), by)
+          ? recovered(s, by)
           : new TenantInitialized(s.endpoint(), by);
       case REMOVE -> new TenantRetired(s.containerName(), s.volumeName(), by);
     };
     return Effect().persist(event).thenRun(this::advance).thenNoReply();
+  }
+
+  private ContainerRecovered recovered(TenantState s, Provenance by) {
+    metrics.increment(FleetMetrics.HEALING, "action", "container_recovered");
+    context.getLog().info("Tenant {} recovered its container", slug);
+    return new ContainerRecovered(s.containerId(), s.endpoint(), by);
   }
 
   private ReplyEffect<TenantEvent, TenantState> stepAttemptFailed(TenantState s, StepAttemptFailed c) {
@@ -349,6 +387,7 @@ public final class TenantEntity
           : outOfTime ? "deadline of " + settings.stepDeadlines().get(c.step()) + " exceeded"
           : attempts + " attempts exhausted";
       context.getLog().warn("Tenant {} step {} failed ({}): {}", slug, c.step(), why, c.reason());
+      metrics.increment(FleetMetrics.STEP_FAILURES, "step", c.step().name().toLowerCase());
       StepFailed failed = new StepFailed(s.phase(), c.step(), why + ": " + c.reason(), attempts,
           systemProvenance(s, c.step() + " failed: " + why));
       return Effect().persist(failed).thenRun(this::advance).thenNoReply();
@@ -369,7 +408,13 @@ public final class TenantEntity
   private void advance(TenantState state) {
     publishRoute(state);
     Step step = state.pendingStep();
-    if (step == null || inFlight != null) {
+    if (step == null) {
+      timers.cancel(RETRY_TIMER);
+      timers.cancel(DEADLINE_TIMER);
+      attemptsStep = null; // the next step, even of the same kind, starts with a fresh budget
+      return;
+    }
+    if (inFlight != null) {
       return;
     }
     if (step != attemptsStep) {
@@ -377,6 +422,8 @@ public final class TenantEntity
       attemptsStep = step;
       attempts = 0;
       stepStartedAt = clock.instant();
+      // a call that never answers must not leave the tenant silently stuck: see stepOverdue
+      timers.startSingleTimer(DEADLINE_TIMER, new StepOverdue(step), settings.stepDeadlines().get(step));
     } else if (timers.isTimerActive(RETRY_TIMER)) {
       return;
     }

@@ -394,6 +394,37 @@ class TenantEntityTest {
   }
 
   @Test
+  void aStepWhoseCallNeverAnswersIsFailedAsWedgedAtItsDeadline() {
+    TenantSettings shortDeadlines = TenantSettings.fromConfig(
+        ConfigFactory.parseString("berth.tenant.step-deadline.create = 300ms").withFallback(CONFIG));
+    kit = EventSourcedBehaviorTestKit.create(testKit.system(),
+        TenantEntity.create("wedged", driver, guest, shortDeadlines, Clock.systemUTC()));
+    driver.hold(FakeTenantDriver.Op.CREATE);
+    kit.<Reply>runCommand(r -> new TenantCommand.Provision("Wedged", by("alice", "onboarding"), r));
+    TenantState failed = awaitPhase(Phase.FAILED);
+    assertEquals(Step.CREATE, failed.failure().step());
+    assertTrue(failed.failure().reason().startsWith("wedged"), failed.failure().reason());
+    // the late answer changes nothing; an operator retry runs the step again
+    driver.release(FakeTenantDriver.Op.CREATE);
+    kit.<Reply>runCommand(r -> new TenantCommand.Retry(by("ops", "daemon fixed"), r));
+    awaitPhase(Phase.READY);
+    assertEquals(1, driver.containerCount());
+    assertTrue(FleetMetrics.get(testKit.system()).snapshot().getOrDefault("berth_wedged_steps_total{step=\"create\"}", 0L) >= 1);
+  }
+
+  @Test
+  void aTeardownDoesNotWaitForeverForAWedgedCreate() {
+    TenantSettings shortDeadlines = TenantSettings.fromConfig(
+        ConfigFactory.parseString("berth.tenant.step-deadline.create = 300ms").withFallback(CONFIG));
+    kit = EventSourcedBehaviorTestKit.create(testKit.system(),
+        TenantEntity.create("wedged2", driver, guest, shortDeadlines, Clock.systemUTC()));
+    driver.hold(FakeTenantDriver.Op.CREATE);
+    kit.<Reply>runCommand(r -> new TenantCommand.Provision("Wedged", by("alice", "onboarding"), r));
+    kit.<Reply>runCommand(r -> new TenantCommand.Teardown(by("alice", "changed my mind"), r));
+    awaitPhase(Phase.RETIRED);
+  }
+
+  @Test
   void aRunningContainerPassesTheCheckWithoutAnEvent() {
     readyTenant();
     kit.runCommand(new TenantCommand.CheckContainer("test"));
@@ -468,6 +499,7 @@ class TenantEntityTest {
         new TenantCommand.StepSucceeded(Step.START, info, true),
         new TenantCommand.StepAttemptFailed(Step.CREATE, "boom", true, false),
         new TenantCommand.RetryStep(Step.REMOVE),
+        new TenantCommand.StepOverdue(Step.START),
         new TenantCommand.CheckContainer("docker die"),
         new TenantCommand.ContainerObserved(info, "docker die"),
         new TenantCommand.ContainerObserved(null, "docker destroy"),
@@ -491,6 +523,6 @@ class TenantEntityTest {
     }
     // Guard: a new command or event type must be added above.
     assertEquals(10, TenantEvent.class.getPermittedSubclasses().length);
-    assertEquals(12, TenantCommand.class.getPermittedSubclasses().length + TenantCommand.Reply.class.getPermittedSubclasses().length);
+    assertEquals(13, TenantCommand.class.getPermittedSubclasses().length + TenantCommand.Reply.class.getPermittedSubclasses().length);
   }
 }
