@@ -3,6 +3,7 @@ package berth.api;
 import berth.api.TenantJson.Because;
 import berth.api.TenantJson.CreateTenant;
 import berth.api.TenantJson.Tenant;
+import berth.tenant.FleetMetrics;
 import berth.tenant.Phase;
 import berth.tenant.Provenance;
 import berth.tenant.TenantCommand;
@@ -24,6 +25,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
@@ -65,6 +67,8 @@ public final class AdminRoutes extends AllDirectives {
   private static final Pattern CORRELATION_ID = Pattern.compile("[A-Za-z0-9._:-]{1,100}");
   private static final int MAX_DISPLAY_NAME = 100;
   private static final int MAX_REASON = 500;
+  private static final org.apache.pekko.http.javadsl.model.ContentType PROMETHEUS_TEXT =
+      org.apache.pekko.http.javadsl.model.ContentTypes.parse("text/plain; version=0.0.4; charset=utf-8");
 
   private final ActorSystem<?> system;
   private final ClusterSharding sharding;
@@ -74,10 +78,17 @@ public final class AdminRoutes extends AllDirectives {
   private final CurrentEventsByPersistenceIdQuery journal;
   private final byte[] expectedAuthorization;
   private final SsoIssuer sso;
+  private final BooleanSupplier databaseAvailable;
 
-  public AdminRoutes(ActorSystem<?> system, TenantDirectory directory, ApiSettings settings, SsoIssuer sso, Clock clock) {
+  /**
+   * @param databaseAvailable whether the journal can be written now; while it cannot, writes and
+   *     database reads are refused at once with 503
+   */
+  public AdminRoutes(ActorSystem<?> system, TenantDirectory directory, ApiSettings settings, SsoIssuer sso,
+      BooleanSupplier databaseAvailable, Clock clock) {
     this.system = system;
     this.sso = sso;
+    this.databaseAvailable = databaseAvailable;
     this.sharding = ClusterSharding.get(system);
     this.directory = directory;
     this.settings = settings;
@@ -88,19 +99,21 @@ public final class AdminRoutes extends AllDirectives {
   }
 
   public Route routes() {
-    return handleExceptions(exceptions(), () -> handleRejections(rejections(), () ->
+    return handleExceptions(exceptions(), () -> handleRejections(rejections(), () -> concat(
+        // Prometheus convention: no credentials; it shows counts only, never tenant names
+        path("metrics", () -> get(this::metrics)),
         pathPrefix("api", () -> authenticated(principal -> correlated(correlationId -> concat(
             pathPrefix("tenants", () -> concat(
                 pathEndOrSingleSlash(() -> concat(
-                    get(this::list),
-                    post(() -> create(principal, correlationId)))),
+                    get(() -> database(this::list)),
+                    post(() -> database(() -> create(principal, correlationId))))),
                 pathPrefix(PathMatchers.segment(), slug -> validSlug(slug, () -> concat(
                     pathEndOrSingleSlash(() -> concat(
                         get(() -> show(slug)),
-                        delete(() -> teardown(slug, principal, correlationId)))),
-                    path("events", () -> get(() -> events(slug))),
+                        delete(() -> database(() -> teardown(slug, principal, correlationId))))),
+                    path("events", () -> get(() -> database(() -> events(slug)))),
                     path("sso", () -> concat(get(() -> handoff(slug, principal)), post(() -> handoff(slug, principal)))),
-                    path("retry", () -> post(() -> retry(slug, principal, correlationId))))))))))))));
+                    path("retry", () -> post(() -> database(() -> retry(slug, principal, correlationId))))))))))))))));
   }
 
   // ---------------------------------------------------------------- endpoints
@@ -161,6 +174,30 @@ public final class AdminRoutes extends AllDirectives {
     return onSuccess(history, entries -> entries.isEmpty()
         ? complete(StatusCodes.NOT_FOUND, error("not_found", "no tenant '" + slug + "'"))
         : json(StatusCodes.OK, Map.of("slug", slug, "events", entries)));
+  }
+
+  /** Prometheus text format: tenants per phase (from the read model) and this node's counters. */
+  private Route metrics() {
+    return onSuccess(directory.list(), rows -> {
+      StringBuilder out = new StringBuilder();
+      out.append("# HELP berth_tenants Tenants per phase, from the read model.\n# TYPE berth_tenants gauge\n");
+      Map<Phase, Long> perPhase = new java.util.EnumMap<>(Phase.class);
+      for (Phase p : Phase.values()) if (p != Phase.EMPTY) perPhase.put(p, 0L);
+      rows.forEach(t -> perPhase.merge(t.phase(), 1L, Long::sum));
+      perPhase.forEach((p, n) -> out.append("berth_tenants{phase=\"").append(p.name().toLowerCase()).append("\"} ")
+          .append(n).append('\n'));
+      Map<String, Long> counters = FleetMetrics.get(system).snapshot();
+      for (var help : new java.util.TreeMap<>(FleetMetrics.HELP).entrySet()) {
+        out.append("# HELP ").append(help.getKey()).append(' ').append(help.getValue()).append('\n')
+            .append("# TYPE ").append(help.getKey()).append(" counter\n");
+        counters.forEach((series, n) -> {
+          if (series.equals(help.getKey()) || series.startsWith(help.getKey() + "{")) {
+            out.append(series).append(' ').append(n).append('\n');
+          }
+        });
+      }
+      return complete(HttpEntities.create(PROMETHEUS_TEXT, out.toString().getBytes(StandardCharsets.UTF_8)));
+    });
   }
 
   /**
@@ -241,6 +278,18 @@ public final class AdminRoutes extends AllDirectives {
     return optionalHeaderValueByName("X-Correlation-Id", given -> {
       String id = given.filter(g -> CORRELATION_ID.matcher(g).matches()).orElseGet(() -> UUID.randomUUID().toString());
       return respondWithHeader(RawHeader.create("X-Correlation-Id", id), () -> inner.apply(id));
+    });
+  }
+
+  /** Refuses at once, without touching anything, while the database does not answer. */
+  private Route database(Supplier<Route> inner) {
+    if (databaseAvailable.getAsBoolean()) {
+      return inner.get();
+    }
+    return extractRequestEntity(entity -> {
+      entity.discardBytes(system);
+      return complete(StatusCodes.SERVICE_UNAVAILABLE, error("unavailable",
+          "the database is not reachable; nothing was changed. Try again shortly"));
     });
   }
 

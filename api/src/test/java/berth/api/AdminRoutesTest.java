@@ -58,6 +58,7 @@ class AdminRoutesTest {
   static final SsoKeys SSO_KEYS = SsoKeys.hs256("an SSO secret that is long enough!!".getBytes());
 
   static ActorTestKit testKit;
+  static volatile boolean databaseUp = true;
   static String base;
   static final HttpClient http = HttpClient.newHttpClient();
 
@@ -82,7 +83,7 @@ class AdminRoutesTest {
     ApiSettings settings = ApiSettings.fromConfig(CONFIG, TOKEN);
     SsoIssuer sso = new SsoIssuer(SSO_KEYS, Duration.ofSeconds(60), slug -> "http://" + slug + ".tenants.test:8080",
         Clock.systemUTC());
-    var routes = new AdminRoutes(testKit.system(), directory, settings, sso, Clock.systemUTC()).routes();
+    var routes = new AdminRoutes(testKit.system(), directory, settings, sso, () -> databaseUp, Clock.systemUTC()).routes();
     var binding = AdminServer.start(testKit.system(), routes, settings).toCompletableFuture().get();
     base = "http://127.0.0.1:" + binding.localAddress().getPort();
   }
@@ -273,6 +274,41 @@ class AdminRoutesTest {
     awaitPhase("corr", "READY");
     JsonNode events = json(call("GET", "/api/tenants/corr/events", null)).get("events");
     events.forEach(e -> assertEquals("ticket-4711", e.get("correlationId").asText()));
+  }
+
+  @Test
+  void metricsAreServedWithoutCredentialsInPrometheusTextFormat() throws Exception {
+    HttpResponse<String> r = call("GET", "/metrics", null, null);
+    assertEquals(200, r.statusCode(), r.body());
+    assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("text/plain; version=0.0.4"));
+    assertTrue(r.body().contains("# TYPE berth_tenants gauge"), r.body());
+    assertTrue(r.body().contains("berth_tenants{phase=\"ready\"} "), r.body());
+    assertTrue(r.body().contains("# TYPE berth_healing_actions_total counter"), r.body());
+    // every other path still needs the token
+    assertError(401, call("GET", "/metrics/../api/tenants", null, null));
+  }
+
+  @Test
+  void whileTheDatabaseIsDownWritesAreRefusedAtOnceAndNothingChanges() throws Exception {
+    call("POST", "/api/tenants", "{\"slug\":\"db-down\"}");
+    awaitPhase("db-down", "READY");
+    databaseUp = false;
+    try {
+      long t0 = System.nanoTime();
+      HttpResponse<String> create = call("POST", "/api/tenants", "{\"slug\":\"db-new\"}");
+      assertError(503, create);
+      assertTrue(json(create).get("message").asText().contains("nothing was changed"), create.body());
+      assertTrue(System.nanoTime() - t0 < Duration.ofSeconds(2).toNanos(), "refused at once");
+      assertError(503, call("DELETE", "/api/tenants/db-down", null));
+      assertError(503, call("POST", "/api/tenants/db-down/retry", null));
+      assertError(503, call("GET", "/api/tenants", null));
+      assertError(503, call("GET", "/api/tenants/db-down/events", null));
+      assertEquals(200, call("GET", "/api/tenants/db-down", null).statusCode(), "the entity still answers reads");
+    } finally {
+      databaseUp = true;
+    }
+    assertError(404, call("GET", "/api/tenants/db-new", null));
+    assertEquals("READY", json(call("GET", "/api/tenants/db-down", null)).get("phase").asText());
   }
 
   @Test

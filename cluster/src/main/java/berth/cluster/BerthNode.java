@@ -10,6 +10,7 @@ import berth.docker.DockerSettings;
 import berth.docker.DockerTenantDriver;
 import berth.docker.ReferenceImage;
 import berth.persistence.Database;
+import berth.persistence.DatabaseHealth;
 import berth.persistence.DatabaseSettings;
 import berth.persistence.JdbcTenantDirectory;
 import berth.persistence.TenantDirectoryProjection;
@@ -143,7 +144,9 @@ public final class BerthNode implements AutoCloseable {
           slug -> routerSettings.tenantUrl(slug, routerPort), clock);
       NodeSecret token = NodeSecret.resolve(config.getString("berth.api.token"), Path.of(config.getString("berth.api.token-file")));
       ApiSettings api = ApiSettings.fromConfig(config, token.value());
-      var binding = AdminServer.start(system, new AdminRoutes(system, directory, api, sso, clock).routes(), api)
+      DatabaseHealth health = new DatabaseHealth(database.dataSource(), config.getDuration("berth.db.health-interval"));
+      system.getWhenTerminated().thenRun(health::close);
+      var binding = AdminServer.start(system, new AdminRoutes(system, directory, api, sso, health::available, clock).routes(), api)
           .toCompletableFuture().get(30, TimeUnit.SECONDS);
       log.info("Berth node up: Docker {}, database {}, admin API on {}, router on {}", dockerVersion,
           database.settings(), binding.localAddress(), router.localAddress());
