@@ -21,6 +21,7 @@ import berth.tenant.TenantCommand;
 import berth.tenant.TenantDirectory;
 import berth.tenant.TenantDriver;
 import berth.tenant.TenantEntity;
+import berth.tenant.TenantGuest;
 import berth.tenant.TenantSettings;
 import com.github.dockerjava.api.DockerClient;
 import com.typesafe.config.Config;
@@ -85,6 +86,12 @@ public final class BerthNode implements AutoCloseable {
    * crash-injection tests interrupt a real driver between its side effect and its answer.
    */
   public static BerthNode start(Config config, UnaryOperator<TenantDriver> driverWrapper) {
+    return start(config, driverWrapper, UnaryOperator.identity());
+  }
+
+  /** As above, with the guest API client wrapped too (crash injection during initialization). */
+  public static BerthNode start(Config config, UnaryOperator<TenantDriver> driverWrapper,
+      UnaryOperator<TenantGuest> guestWrapper) {
     DockerSettings dockerSettings = DockerSettings.fromConfig(config);
     TenantSettings tenantSettings = TenantSettings.fromConfig(config);
     DockerClient docker = DockerEngine.connect(dockerSettings);
@@ -126,8 +133,8 @@ public final class BerthNode implements AutoCloseable {
       Config guest = config.getConfig("berth.guest");
       TenantDriver driver = driverWrapper.apply(new DockerTenantDriver(docker, dockerSettings, dockerCalls));
       TenantEntity.init(system, driver,
-          new HttpTenantGuest(guest.getDuration("connect-timeout"), guest.getDuration("health-timeout"),
-              guest.getDuration("init-timeout"), ssoKeys::verificationKeyFor),
+          guestWrapper.apply(new HttpTenantGuest(guest.getDuration("connect-timeout"), guest.getDuration("health-timeout"),
+              guest.getDuration("init-timeout"), ssoKeys::verificationKeyFor)),
           tenantSettings, routes, clock);
       TenantDirectoryProjection.init(system, database.dataSource());
       TenantDirectory directory = new JdbcTenantDirectory(database.dataSource(),
