@@ -3,6 +3,7 @@ package berth.tenant;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -360,6 +361,18 @@ class TenantEntityTest {
     assertEquals("berth-acme-data", driver.container("berth-acme").orElseThrow().volume(), "same volume");
     assertFalse(after.recovering());
     assertEquals(2, guest.delivered().size(), "the new container is initialized again");
+  }
+
+  @Test
+  void aContainerReplacedBehindBerthsBackIsNoticedAndTheTenantRecovers() {
+    TenantState before = readyTenant();
+    driver.vanish("berth-acme");
+    driver.preexisting("berth-acme", "acme", "berth-acme-data", true); // same name, another container
+    kit.runCommand(new TenantCommand.CheckContainer("test"));
+    TenantState after = awaitState(s -> s.phase() == Phase.READY && journal("acme").size() == 8);
+    assertEquals("replaced", ((ContainerLost) journal("acme").get(4)).observed());
+    assertNotEquals(before.containerId(), after.containerId());
+    assertEquals(driver.container("berth-acme").orElseThrow().id(), after.containerId(), "follows what runs now");
   }
 
   @Test

@@ -1,0 +1,91 @@
+package berth.cluster;
+
+import static berth.cluster.TestNodes.awaitPhase;
+import static berth.cluster.TestNodes.call;
+import static berth.cluster.TestNodes.tenant;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.command.BuildImageResultCallback;
+import com.typesafe.config.ConfigFactory;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A crash-looping tenant image on real dockerd: a container that dies by itself shortly after every
+ * initialization. Berth restarts it a bounded number of times, then gives up: FAILED with the reason,
+ * left stopped. The image is built here, FROM the locally built reference image (no registry), with
+ * the reference jar's {@code CrashLoopTenant} as entry point.
+ */
+class CrashLoopTest {
+  static final Duration WITHIN = Duration.ofSeconds(120);
+  static final String IMAGE = "berth-tenant-crashloop:test";
+
+  @TempDir Path dir;
+
+  static void buildCrashLoopImage(DockerClient docker, String from) throws Exception {
+    String dockerfile = "FROM " + from + "\n"
+        + "ENTRYPOINT [\"/opt/jre/bin/java\", \"-XX:+UseSerialGC\", \"-XX:-UsePerfData\", \"-cp\", "
+        + "\"/app/tenant-app.jar\", \"berth.tenantimage.CrashLoopTenant\"]\n";
+    byte[] bytes = dockerfile.getBytes(StandardCharsets.UTF_8);
+    ByteArrayOutputStream context = new ByteArrayOutputStream();
+    try (TarArchiveOutputStream tar = new TarArchiveOutputStream(context)) {
+      TarArchiveEntry e = new TarArchiveEntry("Dockerfile");
+      e.setSize(bytes.length);
+      tar.putArchiveEntry(e);
+      tar.write(bytes);
+      tar.closeArchiveEntry();
+    }
+    docker.buildImageCmd(new ByteArrayInputStream(context.toByteArray())).withTags(Set.of(IMAGE)).withPull(false)
+        .exec(new BuildImageResultCallback()).awaitImageId();
+  }
+
+  static List<String> eventTypes(BerthNode node, String slug) throws Exception {
+    List<String> types = new ArrayList<>();
+    TestNodes.JSON.readTree(call(node, "GET", "/api/tenants/" + slug + "/events", null).body()).path("events")
+        .forEach(e -> types.add(e.path("type").asText()));
+    return types;
+  }
+
+  @Test
+  void aCrashLoopingImageIsRestartedABoundedNumberOfTimesThenFailedWithTheReason() throws Exception {
+    TestNodes nodes = new TestNodes(dir);
+    DockerClient docker = nodes.docker();
+    var config = ConfigFactory.parseString("""
+        berth.tenant.image = "%s"
+        berth.tenant.recovery { max-losses = 2, window = 10m }
+        """.formatted(IMAGE)).withFallback(nodes.config());
+    try (BerthNode node = BerthNode.start(config)) { // builds the reference image if needed
+      buildCrashLoopImage(docker, config.getString("berth.docker.reference-image.tag"));
+      assertEquals(202, call(node, "POST", "/api/tenants", "{\"slug\":\"flaky\"}").statusCode());
+      JsonNode failed = awaitPhase(node, "flaky", "FAILED", WITHIN);
+
+      String reason = failed.path("failure").path("reason").asText();
+      assertTrue(reason.startsWith("crash loop: container lost 3 times"), reason);
+      List<String> types = eventTypes(node, "flaky");
+      assertEquals(3, types.stream().filter("ContainerLost"::equals).count(), types.toString());
+      assertEquals(2, types.stream().filter("ContainerRecovered"::equals).count(), "restarted twice: " + types);
+      assertEquals("StepFailed", types.get(types.size() - 1));
+      Thread.sleep(3000);
+      assertEquals("FAILED", tenant(node, "flaky").path("phase").asText(), "no restart after giving up");
+      assertFalse(docker.inspectContainerCmd(nodes.containerName("flaky")).exec().getState().getRunning());
+      assertTrue(TestNodes.get("http://127.0.0.1:" + node.adminAddress().getPort() + "/metrics")
+          .contains("berth_healing_actions_total{action=\"crash_loop\"} 1"));
+    } finally {
+      nodes.removeContainers();
+    }
+  }
+}
