@@ -79,6 +79,7 @@ public final class AdminRoutes extends AllDirectives {
   private final byte[] expectedAuthorization;
   private final SsoIssuer sso;
   private final BooleanSupplier databaseAvailable;
+  private final ClusterView clusterView;
 
   /**
    * @param databaseAvailable whether the journal can be written now; while it cannot, writes and
@@ -89,6 +90,7 @@ public final class AdminRoutes extends AllDirectives {
     this.system = system;
     this.sso = sso;
     this.databaseAvailable = databaseAvailable;
+    this.clusterView = new ClusterView(system, settings.askTimeout());
     this.sharding = ClusterSharding.get(system);
     this.directory = directory;
     this.settings = settings;
@@ -103,6 +105,7 @@ public final class AdminRoutes extends AllDirectives {
         // Prometheus convention: no credentials; it shows counts only, never tenant names
         path("metrics", () -> get(this::metrics)),
         pathPrefix("api", () -> authenticated(principal -> correlated(correlationId -> concat(
+            path("cluster", () -> get(() -> onSuccess(clusterView.describe(), view -> json(StatusCodes.OK, view)))),
             pathPrefix("tenants", () -> concat(
                 pathEndOrSingleSlash(() -> concat(
                     get(() -> database(this::list)),
@@ -207,7 +210,7 @@ public final class AdminRoutes extends AllDirectives {
   private Route handoff(String slug, String principal) {
     return extractRequestEntity(entity -> {
       entity.discardBytes(system);
-      return ask(slug, TenantCommand.Get::new, state -> {
+      return ask(slug, TenantCommand.Get::new, (state, node) -> {
         if (state.phase() != Phase.READY) {
           return complete(StatusCodes.CONFLICT, error("illegal_state",
               "tenant '" + slug + "' is " + state.phase() + "; sign-in needs a READY tenant"));
@@ -223,8 +226,8 @@ public final class AdminRoutes extends AllDirectives {
   // ---------------------------------------------------------------- entity conversation
 
   private Route answer(String slug, Function<ActorRef<Reply>, TenantCommand> command, StatusCode onSuccess) {
-    return ask(slug, command, state -> {
-      Route body = json(onSuccess, Tenant.of(state));
+    return ask(slug, command, (state, node) -> {
+      Route body = json(onSuccess, Tenant.of(state, node));
       return onSuccess == StatusCodes.ACCEPTED
           ? respondWithHeader(Location.create("/api/tenants/" + slug), () -> body)
           : body;
@@ -233,7 +236,7 @@ public final class AdminRoutes extends AllDirectives {
 
   /** Asks the tenant's entity; an accepted reply goes to {@code onAccepted}, a rejection becomes 404/409. */
   private Route ask(String slug, Function<ActorRef<Reply>, TenantCommand> command,
-      Function<TenantState, Route> onAccepted) {
+      java.util.function.BiFunction<TenantState, String, Route> onAccepted) {
     CompletionStage<Reply> reply =
         sharding.entityRefFor(TenantEntity.TYPE_KEY, slug).ask(command::apply, settings.askTimeout());
     return onComplete(reply, result -> {
@@ -247,7 +250,7 @@ public final class AdminRoutes extends AllDirectives {
       }
       Reply r = result.get();
       if (r instanceof Accepted a) {
-        return onAccepted.apply(a.state());
+        return onAccepted.apply(a.state(), a.node());
       }
       Rejected rejected = (Rejected) r;
       StatusCode status = switch (rejected.reason()) {

@@ -33,18 +33,20 @@ final class TenantJson {
       Failure failure,
       String lastError,
       Instant createdAt,
-      Instant updatedAt) {
+      Instant updatedAt,
+      String node) {
 
-    static Tenant of(TenantState s) {
+    /** From the entity: always current, with the node hosting it. */
+    static Tenant of(TenantState s, String node) {
       Failure f = s.failure() == null ? null
           : new Failure(s.failure().phase().name(), s.failure().step().name(), s.failure().reason(), s.failure().at());
       return new Tenant(s.slug(), s.displayName(), s.phase().name(), s.incarnation(), s.containerName(),
-          s.containerId(), authority(s.endpoint()), f, f == null ? null : f.reason(), s.createdAt(), s.updatedAt());
+          s.containerId(), authority(s.endpoint()), f, f == null ? null : f.reason(), s.createdAt(), s.updatedAt(), node);
     }
 
     static Tenant of(TenantSummary s) {
       return new Tenant(s.slug(), s.displayName(), s.phase().name(), s.incarnation(), s.containerName(),
-          s.containerId(), authority(s.endpoint()), null, s.lastError(), s.createdAt(), s.updatedAt());
+          s.containerId(), authority(s.endpoint()), null, s.lastError(), s.createdAt(), s.updatedAt(), null);
     }
   }
 

@@ -312,6 +312,24 @@ class AdminRoutesTest {
   }
 
   @Test
+  void theClusterViewListsMembersWithTheirShardsAndTenants() throws Exception {
+    call("POST", "/api/tenants", "{\"slug\":\"counted\"}");
+    awaitPhase("counted", "READY");
+    HttpResponse<String> r = call("GET", "/api/cluster", null);
+    assertEquals(200, r.statusCode(), r.body());
+    JsonNode view = json(r);
+    assertEquals(1, view.get("members").size());
+    JsonNode self = view.get("members").get(0);
+    assertEquals("Up", self.get("status").asText());
+    assertTrue(self.get("self").asBoolean() && self.get("reachable").asBoolean());
+    assertTrue(self.get("tenants").asInt() >= 1 && self.get("shards").asInt() >= 1, view.toString());
+    assertEquals(view.get("self").asText(), self.get("address").asText());
+    JsonNode tenant = json(call("GET", "/api/tenants/counted", null));
+    assertEquals(self.get("address").asText(), tenant.get("node").asText(), "the tenant says where it lives");
+    assertError(401, call("GET", "/api/cluster", null, null));
+  }
+
+  @Test
   void listingAnswersFromTheDirectory() throws Exception {
     HttpResponse<String> r = call("GET", "/api/tenants", null);
     assertEquals(200, r.statusCode());

@@ -47,7 +47,8 @@ public sealed interface TenantCommand extends CborSerializable {
   /** Answers to {@link Provision}, {@link Teardown}, {@link Retry} and {@link Get}. */
   sealed interface Reply extends CborSerializable {}
 
-  record Accepted(TenantState state) implements Reply {}
+  /** @param node the cluster address of the node hosting the tenant's entity (its single writer) */
+  record Accepted(TenantState state, String node) implements Reply {}
 
   record Rejected(Reason reason, String message) implements Reply {}
 

@@ -238,14 +238,14 @@ public final class TenantEntity
         settings.containerName(slug),
         settings.volumeName(slug),
         c.provenance());
-    return Effect().persist(event).thenRun(this::advance).thenReply(c.replyTo(), Accepted::new);
+    return Effect().persist(event).thenRun(this::advance).thenReply(c.replyTo(), this::accepted);
   }
 
   private ReplyEffect<TenantEvent, TenantState> teardown(TenantState s, Teardown c) {
     return Effect()
         .persist(new TeardownRequested(c.provenance()))
         .thenRun(this::advance)
-        .thenReply(c.replyTo(), Accepted::new);
+        .thenReply(c.replyTo(), this::accepted);
   }
 
   private ReplyEffect<TenantEvent, TenantState> retry(TenantState s, Retry c) {
@@ -256,7 +256,7 @@ public final class TenantEntity
           attemptsStep = null; // an operator retry earns the step a fresh budget
           advance(next);
         })
-        .thenReply(c.replyTo(), Accepted::new);
+        .thenReply(c.replyTo(), this::accepted);
   }
 
   private ReplyEffect<TenantEvent, TenantState> alreadyExists(TenantState s, ActorRef<Reply> replyTo) {
@@ -497,8 +497,12 @@ public final class TenantEntity
     };
   }
 
+  private Accepted accepted(TenantState s) {
+    return new Accepted(s, context.getSystem().address().toString());
+  }
+
   private ReplyEffect<TenantEvent, TenantState> accept(ActorRef<Reply> to, TenantState s) {
-    return Effect().reply(to, new Accepted(s));
+    return Effect().reply(to, accepted(s));
   }
 
   private ReplyEffect<TenantEvent, TenantState> reject(

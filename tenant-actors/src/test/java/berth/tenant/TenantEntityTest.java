@@ -516,7 +516,7 @@ class TenantEntityTest {
         new TenantCommand.CheckContainer("docker die"),
         new TenantCommand.ContainerObserved(info, "docker die"),
         new TenantCommand.ContainerObserved(null, "docker destroy"),
-        new Accepted(state),
+        new Accepted(state, "pekko://berth@127.0.0.1:25520"),
         new Rejected(Reason.ILLEGAL_STATE, "no"),
         new ProvisioningRequested("acme", "Acme", 1, spec, "berth-acme", "berth-acme-data", p),
         new ContainerCreated("id", true, p),
