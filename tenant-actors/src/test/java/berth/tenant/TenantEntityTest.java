@@ -406,12 +406,16 @@ class TenantEntityTest {
     assertEquals(1, kit.getState().losses().size(), "counted once for crash-loop detection");
   }
 
-  @Test
-  void aStepWhoseCallNeverAnswersIsFailedAsWedgedAtItsDeadline() {
+  EventSourcedBehaviorTestKit<TenantCommand, TenantEvent, TenantState> kitWithShortCreateDeadline(String slug) {
     TenantSettings shortDeadlines = TenantSettings.fromConfig(
         ConfigFactory.parseString("berth.tenant.step-deadline.create = 300ms").withFallback(CONFIG));
-    kit = EventSourcedBehaviorTestKit.create(testKit.system(),
-        TenantEntity.create("wedged", driver, guest, shortDeadlines, Clock.systemUTC()));
+    return EventSourcedBehaviorTestKit.create(testKit.system(),
+        TenantEntity.create(slug, driver, guest, shortDeadlines, Clock.systemUTC()));
+  }
+
+  @Test
+  void aStepWhoseCallNeverAnswersIsFailedAsWedgedAtItsDeadline() {
+    kit = kitWithShortCreateDeadline("wedged");
     driver.hold(FakeTenantDriver.Op.CREATE);
     kit.<Reply>runCommand(r -> new TenantCommand.Provision("Wedged", by("alice", "onboarding"), r));
     TenantState failed = awaitPhase(Phase.FAILED);
@@ -427,10 +431,7 @@ class TenantEntityTest {
 
   @Test
   void aTeardownDoesNotWaitForeverForAWedgedCreate() {
-    TenantSettings shortDeadlines = TenantSettings.fromConfig(
-        ConfigFactory.parseString("berth.tenant.step-deadline.create = 300ms").withFallback(CONFIG));
-    kit = EventSourcedBehaviorTestKit.create(testKit.system(),
-        TenantEntity.create("wedged2", driver, guest, shortDeadlines, Clock.systemUTC()));
+    kit = kitWithShortCreateDeadline("wedged2");
     driver.hold(FakeTenantDriver.Op.CREATE);
     kit.<Reply>runCommand(r -> new TenantCommand.Provision("Wedged", by("alice", "onboarding"), r));
     kit.<Reply>runCommand(r -> new TenantCommand.Teardown(by("alice", "changed my mind"), r));
