@@ -86,6 +86,11 @@ class CrashLoopTest {
           .contains("berth_healing_actions_total{action=\"crash_loop\"} 1"));
     } finally {
       nodes.removeContainers();
+      try {
+        docker.removeImageCmd(IMAGE).withForce(true).exec();
+      } catch (RuntimeException alreadyGone) {
+        // nothing to clean
+      }
     }
   }
 }
