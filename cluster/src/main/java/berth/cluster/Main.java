@@ -2,14 +2,13 @@ package berth.cluster;
 
 import berth.docker.DockerEngine;
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 
 /** Starts one Berth node with the configuration found on the classpath and in the environment. */
 public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
-    Config config = ConfigFactory.load();
+    Config config = NodeConfig.load();
     BerthNode node;
     try {
       node = BerthNode.start(config);

@@ -90,6 +90,21 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     }
   }
 
+  /**
+   * Runs a standalone PostgreSQL for a local cluster (./berth cluster): {@code <data-dir> <port>}.
+   * Prints its JDBC URL and runs until the process is stopped.
+   */
+  public static void main(String[] args) throws InterruptedException {
+    if (args.length != 2) {
+      System.err.println("usage: EmbeddedPostgresServer <data-dir> <port>");
+      System.exit(64);
+    }
+    EmbeddedPostgresServer server = start(Path.of(args[0]), Integer.parseInt(args[1]));
+    Runtime.getRuntime().addShutdownHook(new Thread(server::close, "postgres-shutdown"));
+    System.out.println("PostgreSQL up: " + server.jdbcUrl());
+    Thread.currentThread().join();
+  }
+
   @Override
   public void close() {
     try {
