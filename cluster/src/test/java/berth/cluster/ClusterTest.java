@@ -1,0 +1,259 @@
+package berth.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import berth.persistence.EmbeddedPostgresServer;
+import berth.tenant.Labels;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.github.dockerjava.api.DockerClient;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Three Berth nodes as separate JVMs (this test's classpath, {@code berth.cluster.Main}) on one real
+ * PostgreSQL and the real Docker engine: they form a cluster; tenants created through one node are
+ * routable through the others; two nodes asked for the same slug at once make one tenant; a node
+ * killed with SIGKILL loses no tenant and creates no second container. The failover time is printed.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterTest {
+  static final Duration WITHIN = Duration.ofSeconds(120);
+  static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+  @TempDir static Path dir;
+  static TestNodes nodes;
+  static EmbeddedPostgresServer pg;
+  static final List<Node> cluster = new ArrayList<>();
+
+  /** One node process and its ports. */
+  record Node(int index, Process process, int remote, int api, int router) {
+    String address() {
+      return "pekko://berth@127.0.0.1:" + remote;
+    }
+  }
+
+  static int freePort() throws Exception {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  static Node startNode(int index, int seedPort) throws Exception {
+    int remote = index == 1 ? seedPort : freePort();
+    int api = freePort();
+    int router = freePort();
+    Path home = Files.createDirectories(dir.resolve("node-" + index));
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    ProcessBuilder pb = new ProcessBuilder(java, "-Xmx384m",
+        "-Dberth.tenant.name-prefix=berth-it" + nodes.run + "-",
+        "-Dberth.reconcile.initial-delay=300ms", "-Dberth.reconcile.interval=1s",
+        "-Dberth.read-model.poll-interval=100ms",
+        // a request to the dead node's shard answers 503 after 3 s, so polling measures failover finely
+        "-Dberth.api.ask-timeout=3s",
+        "-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
+        "berth.cluster.Main")
+        .directory(home.toFile())
+        .redirectErrorStream(true)
+        .redirectOutput(home.resolve("node.log").toFile());
+    Map<String, String> env = pb.environment();
+    env.put("BERTH_REMOTE_PORT", String.valueOf(remote));
+    env.put("BERTH_API_PORT", String.valueOf(api));
+    env.put("BERTH_ROUTER_PORT", String.valueOf(router));
+    env.put("BERTH_SEED_NODES", "127.0.0.1:" + seedPort);
+    env.put("BERTH_DB_URL", pg.jdbcUrl());
+    env.put("BERTH_DB_USER", "postgres");
+    env.put("BERTH_DB_PASSWORD", "");
+    env.put("BERTH_ADMIN_TOKEN", TestNodes.TOKEN);
+    env.put("BERTH_SSO_SECRET", TestNodes.SSO_SECRET);
+    env.put("BERTH_FLEET", nodes.fleet());
+    Node node = new Node(index, pb.start(), remote, api, router);
+    cluster.add(node);
+    return node;
+  }
+
+  static HttpResponse<String> api(Node n, String method, String path, String body) throws Exception {
+    return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + n.api() + path))
+        .timeout(Duration.ofSeconds(15))
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
+        .header("Authorization", "Bearer " + TestNodes.TOKEN).build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  static int routed(Node n, String slug) {
+    try {
+      return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + n.router() + "/"))
+          .timeout(Duration.ofSeconds(5))
+          .header("Host", slug + ".localhost:" + n.router()).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+    } catch (Exception e) {
+      return 0;
+    }
+  }
+
+  static JsonNode json(HttpResponse<String> r) throws Exception {
+    return TestNodes.JSON.readTree(r.body());
+  }
+
+  static void await(String what, Check check) throws Exception {
+    long deadline = System.nanoTime() + WITHIN.toNanos();
+    while (!check.ok()) {
+      if (System.nanoTime() > deadline) throw new AssertionError("never: " + what);
+      Thread.sleep(200);
+    }
+  }
+
+  interface Check {
+    boolean ok() throws Exception;
+  }
+
+  static boolean ready(Node via, String slug) {
+    try {
+      HttpResponse<String> r = api(via, "GET", "/api/tenants/" + slug, null);
+      return r.statusCode() == 200 && json(r).path("phase").asText().equals("READY");
+    } catch (Exception e) {
+      return false;
+    }
+  }
+
+  static int upMembers(Node via) {
+    try {
+      HttpResponse<String> r = api(via, "GET", "/api/cluster", null);
+      if (r.statusCode() != 200) return 0;
+      int up = 0;
+      for (JsonNode m : json(r).path("members")) if (m.path("status").asText().equals("Up")) up++;
+      return up;
+    } catch (Exception e) {
+      return 0;
+    }
+  }
+
+  static List<com.github.dockerjava.api.model.Container> containersOf(DockerClient docker, String slug) {
+    return docker.listContainersCmd().withShowAll(true)
+        .withLabelFilter(Map.of(Labels.TENANT, slug, Labels.FLEET, nodes.fleet())).exec();
+  }
+
+  @BeforeAll
+  static void startCluster() throws Exception {
+    nodes = new TestNodes(dir);
+    pg = EmbeddedPostgresServer.start(dir.resolve("pg"), 0);
+    // the reference image is built once, in this JVM, before three nodes would race to build it
+    berth.docker.ReferenceImage.ensure(nodes.docker(), berth.docker.DockerSettings.fromConfig(nodes.config()),
+        nodes.config().getString("berth.docker.reference-image.tag"));
+    int seedPort = freePort();
+    Node first = startNode(1, seedPort);
+    await("node 1 up", () -> upMembers(first) == 1);
+    startNode(2, seedPort);
+    startNode(3, seedPort);
+  }
+
+  @AfterAll
+  static void stopCluster() throws Exception {
+    for (Node n : cluster) n.process().destroy();
+    for (Node n : cluster) n.process().onExit().get(60, TimeUnit.SECONDS);
+    if (pg != null) pg.close();
+    nodes.removeContainers();
+  }
+
+  @Test
+  @Order(1)
+  void threeNodesFormAClusterAndEveryNodeRoutesTenantsCreatedThroughAnother() throws Exception {
+    for (Node n : cluster) {
+      await("3 members Up seen by node " + n.index(), () -> upMembers(n) == 3);
+    }
+    Node first = cluster.get(0);
+    List<String> slugs = List.of("c1", "c2", "c3", "c4", "c5", "c6");
+    for (String slug : slugs) {
+      assertEquals(202, api(first, "POST", "/api/tenants", "{\"slug\":\"" + slug + "\"}").statusCode());
+    }
+    for (String slug : slugs) {
+      await(slug + " READY", () -> ready(first, slug));
+      for (Node n : cluster) {
+        await(slug + " routable through node " + n.index(), () -> routed(n, slug) == 200);
+      }
+    }
+  }
+
+  @Test
+  @Order(2)
+  void twoNodesAskedForTheSameSlugAtOnceMakeOneTenantWithOneContainer() throws Exception {
+    Node second = cluster.get(1);
+    Node third = cluster.get(2);
+    String body = "{\"slug\":\"contested\"}";
+    var a = CompletableFuture.supplyAsync(() -> statusOf(second, body));
+    var b = CompletableFuture.supplyAsync(() -> statusOf(third, body));
+    List<Integer> statuses = new ArrayList<>(List.of(a.get(30, TimeUnit.SECONDS), b.get(30, TimeUnit.SECONDS)));
+    statuses.sort(null);
+    assertEquals(List.of(202, 409), statuses, "exactly one creation wins");
+    await("contested READY", () -> ready(second, "contested"));
+    assertEquals(1, containersOf(nodes.docker(), "contested").size());
+    long created = 0;
+    for (JsonNode e : json(api(third, "GET", "/api/tenants/contested/events", null)).path("events")) {
+      if (e.path("type").asText().equals("ProvisioningRequested")) created++;
+    }
+    assertEquals(1, created);
+  }
+
+  static int statusOf(Node n, String body) {
+    try {
+      return api(n, "POST", "/api/tenants", body).statusCode();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
+  @Order(3)
+  void aNodeKilledWithSigkillLosesNoTenantAndCreatesNoSecondContainer() throws Exception {
+    Node first = cluster.get(0);
+    Map<String, String> hostOf = new HashMap<>();
+    for (String slug : List.of("c1", "c2", "c3", "c4", "c5", "c6")) {
+      hostOf.put(slug, json(api(first, "GET", "/api/tenants/" + slug, null)).path("node").asText());
+    }
+    Node victim = cluster.get(2);
+    List<String> onVictim = hostOf.entrySet().stream().filter(e -> e.getValue().equals(victim.address()))
+        .map(Map.Entry::getKey).sorted().toList();
+    Map<String, String> containerOf = new HashMap<>();
+    DockerClient docker = nodes.docker();
+    for (String slug : hostOf.keySet()) containerOf.put(slug, containersOf(docker, slug).get(0).getId());
+
+    long t0 = System.nanoTime();
+    victim.process().destroyForcibly(); // SIGKILL
+    victim.process().onExit().get(30, TimeUnit.SECONDS);
+    List<Node> survivors = List.of(cluster.get(0), cluster.get(1));
+    List<String> victimsFirst = new ArrayList<>(onVictim);
+    hostOf.keySet().stream().filter(s -> !onVictim.contains(s)).forEach(victimsFirst::add);
+    for (String slug : victimsFirst) {
+      for (Node n : survivors) {
+        await(slug + " READY via node " + n.index(), () -> ready(n, slug) && routed(n, slug) == 200);
+      }
+    }
+    long ms = (System.nanoTime() - t0) / 1_000_000;
+    System.out.println("cluster failover: tenants " + onVictim + " of the killed node READY and routable through "
+        + "both survivors after " + ms + " ms");
+    for (String slug : hostOf.keySet()) {
+      var containers = containersOf(docker, slug);
+      assertEquals(1, containers.size(), slug + " has one container");
+      assertEquals(containerOf.get(slug), containers.get(0).getId(), slug + "'s container adopted, not re-created");
+      String host = json(api(first, "GET", "/api/tenants/" + slug, null)).path("node").asText();
+      assertTrue(!host.equals(victim.address()), slug + " now lives on a survivor");
+    }
+  }
+}
