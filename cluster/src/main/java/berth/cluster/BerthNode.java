@@ -40,7 +40,10 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.management.cluster.bootstrap.ClusterBootstrap;
+import org.apache.pekko.management.javadsl.PekkoManagement;
 import org.apache.pekko.cluster.typed.Join;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,6 +66,7 @@ public final class BerthNode implements AutoCloseable {
   private final ReplicatedRouteTable routes;
   private final NodeSecret token;
   private final String dockerVersion;
+  private String managementUri;
 
   private BerthNode(ActorSystem<Void> system, CompletionStage<Void> released, InetSocketAddress adminAddress,
       InetSocketAddress routerAddress, ReplicatedRouteTable routes, NodeSecret token, String dockerVersion,
@@ -122,8 +126,14 @@ public final class BerthNode implements AutoCloseable {
 
     try {
       Cluster cluster = Cluster.get(system);
-      if (config.getStringList("pekko.cluster.seed-nodes").isEmpty()) {
+      boolean bootstrap = config.getBoolean("berth.cluster-bootstrap");
+      if (!bootstrap && config.getStringList("pekko.cluster.seed-nodes").isEmpty()) {
         cluster.manager().tell(Join.create(cluster.selfMember().address())); // a cluster of one
+      }
+      // /alive and /ready for orchestrators; Cluster Bootstrap finds its contact points through it too
+      var management = PekkoManagement.get(Adapter.toClassic(system)).start().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      if (bootstrap) {
+        ClusterBootstrap.get(Adapter.toClassic(system)).start();
       }
 
       Clock clock = Clock.systemUTC();
@@ -155,10 +165,13 @@ public final class BerthNode implements AutoCloseable {
       system.getWhenTerminated().thenRun(health::close);
       var binding = AdminServer.start(system, new AdminRoutes(system, directory, api, sso, health::available, clock).routes(), api)
           .toCompletableFuture().get(30, TimeUnit.SECONDS);
-      log.info("Berth node up: Docker {}, database {}, admin API on {}, router on {}", dockerVersion,
-          database.settings(), binding.localAddress(), router.localAddress());
-      return new BerthNode(system, released, binding.localAddress(), router.localAddress(), routes, token, dockerVersion,
-          database.settings().url());
+      ServingCheck.Serving.get(system).flag.set(true);
+      log.info("Berth node up: Docker {}, database {}, admin API on {}, router on {}, management on {}", dockerVersion,
+          database.settings(), binding.localAddress(), router.localAddress(), management);
+      BerthNode node = new BerthNode(system, released, binding.localAddress(), router.localAddress(), routes, token,
+          dockerVersion, database.settings().url());
+      node.managementUri = management.toString();
+      return node;
     } catch (Exception e) {
       system.terminate();
       released.toCompletableFuture().join();
@@ -225,6 +238,11 @@ public final class BerthNode implements AutoCloseable {
 
   public InetSocketAddress routerAddress() {
     return routerAddress;
+  }
+
+  /** Base URI of pekko-management: {@code /alive}, {@code /ready}, {@code /cluster/members}. */
+  public String managementUri() {
+    return managementUri;
   }
 
   public ReplicatedRouteTable routes() {

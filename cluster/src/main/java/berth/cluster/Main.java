@@ -26,7 +26,8 @@ public final class Main {
         .append("\nBerth node is up.\n")
         .append("  Admin API:   ").append(api).append('\n')
         .append("  Tenants:     http://{slug}.").append(node.config().getString("berth.router.base-domain")).append(':')
-        .append(node.routerAddress().getPort()).append("/\n");
+        .append(node.routerAddress().getPort()).append("/\n")
+        .append("  Health:      ").append(node.managementUri()).append("/ready, /alive\n");
     switch (node.token().source()) {
       case CONFIGURED -> out.append("  Admin token: as configured (BERTH_ADMIN_TOKEN)\n");
       case GENERATED, FROM_FILE -> out.append("  Admin token: ").append(node.token().value())

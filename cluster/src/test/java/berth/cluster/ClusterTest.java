@@ -46,7 +46,7 @@ class ClusterTest {
   static final List<Node> cluster = new ArrayList<>();
 
   /** One node process and its ports. */
-  record Node(int index, Process process, int remote, int api, int router) {
+  record Node(int index, Process process, int remote, int api, int router, int management) {
     String address() {
       return "pekko://berth@127.0.0.1:" + remote;
     }
@@ -62,6 +62,7 @@ class ClusterTest {
     int remote = index == 1 ? seedPort : freePort();
     int api = freePort();
     int router = freePort();
+    int management = freePort();
     Path home = Files.createDirectories(dir.resolve("node-" + index));
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     ProcessBuilder pb = new ProcessBuilder(java, "-Xmx384m",
@@ -79,6 +80,7 @@ class ClusterTest {
     env.put("BERTH_REMOTE_PORT", String.valueOf(remote));
     env.put("BERTH_API_PORT", String.valueOf(api));
     env.put("BERTH_ROUTER_PORT", String.valueOf(router));
+    env.put("BERTH_MANAGEMENT_PORT", String.valueOf(management));
     env.put("BERTH_SEED_NODES", "127.0.0.1:" + seedPort);
     env.put("BERTH_DB_URL", pg.jdbcUrl());
     env.put("BERTH_DB_USER", "postgres");
@@ -86,7 +88,7 @@ class ClusterTest {
     env.put("BERTH_ADMIN_TOKEN", TestNodes.TOKEN);
     env.put("BERTH_SSO_SECRET", TestNodes.SSO_SECRET);
     env.put("BERTH_FLEET", nodes.fleet());
-    Node node = new Node(index, pb.start(), remote, api, router);
+    Node node = new Node(index, pb.start(), remote, api, router, management);
     cluster.add(node);
     return node;
   }
@@ -103,6 +105,15 @@ class ClusterTest {
       return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + n.router() + "/"))
           .timeout(Duration.ofSeconds(5))
           .header("Host", slug + ".localhost:" + n.router()).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+    } catch (Exception e) {
+      return 0;
+    }
+  }
+
+  static int health(Node n, String path) {
+    try {
+      return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + n.management() + path))
+          .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
     } catch (Exception e) {
       return 0;
     }
@@ -177,6 +188,8 @@ class ClusterTest {
   void threeNodesFormAClusterAndEveryNodeRoutesTenantsCreatedThroughAnother() throws Exception {
     for (Node n : cluster) {
       await("3 members Up seen by node " + n.index(), () -> upMembers(n) == 3);
+      await("node " + n.index() + " ready", () -> health(n, "/ready") == 200);
+      assertEquals(200, health(n, "/alive"));
     }
     Node first = cluster.get(0);
     List<String> slugs = List.of("c1", "c2", "c3", "c4", "c5", "c6");

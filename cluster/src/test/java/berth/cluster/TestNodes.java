@@ -39,6 +39,7 @@ final class TestNodes {
         berth.db.embedded.data-dir = "%s"
         berth.api { port = 0, token = "%s" }
         berth.router.port = 0
+        pekko.management.http.port = 0
         berth.sso.secret = "%s"
         berth.docker.fleet = "%s"
         berth.tenant.name-prefix = "berth-it%s-"

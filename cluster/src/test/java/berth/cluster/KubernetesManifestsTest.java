@@ -1,0 +1,144 @@
+package berth.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.typesafe.config.ConfigFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * k8s/ parsed as plain YAML (no kustomize needed): every file is listed by the kustomization, and the
+ * names, labels, selectors, ports and probes that must agree do agree — with each other and with the
+ * node's own configuration (discovery label selector, management port, health paths).
+ */
+class KubernetesManifestsTest {
+  static final Path K8S = Path.of("..", "k8s");
+  static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+  final Map<String, JsonNode> byKind = new HashMap<>();
+  final List<JsonNode> all = new ArrayList<>();
+
+  KubernetesManifestsTest() throws Exception {
+    try (Stream<Path> files = Files.list(K8S)) {
+      for (Path f : files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList()) {
+        JsonNode doc = YAML.readTree(f.toFile());
+        all.add(doc);
+        if (doc.path("kind").asText().equals("Service")) continue; // two of those: admin and router
+        byKind.merge(doc.path("kind").asText(), doc, (a, b) -> {
+          throw new AssertionError("one " + doc.path("kind").asText() + " expected, " + f + " adds another");
+        });
+      }
+    }
+  }
+
+  JsonNode kind(String kind) {
+    JsonNode n = byKind.get(kind);
+    assertTrue(n != null, "no " + kind + " in k8s/");
+    return n;
+  }
+
+  @Test
+  void theKustomizationListsEveryManifest() throws Exception {
+    Set<String> listed = new HashSet<>();
+    kind("Kustomization").path("resources").forEach(r -> listed.add(r.asText()));
+    Set<String> present = new HashSet<>();
+    try (Stream<Path> files = Files.list(K8S)) {
+      files.map(p -> p.getFileName().toString())
+          .filter(n -> n.endsWith(".yaml") && !n.equals("kustomization.yaml")).forEach(present::add);
+    }
+    assertEquals(present, listed);
+  }
+
+  @Test
+  void selectorsMatchThePodLabels() {
+    JsonNode deployment = kind("Deployment");
+    JsonNode podLabels = deployment.at("/spec/template/metadata/labels");
+    assertSubset(deployment.at("/spec/selector/matchLabels"), podLabels, "Deployment selector");
+    assertSubset(kind("PodDisruptionBudget").at("/spec/selector/matchLabels"), podLabels, "PDB selector");
+    for (JsonNode doc : all) {
+      if (doc.path("kind").asText().equals("Service")) {
+        assertSubset(doc.at("/spec/selector"), podLabels, "Service " + doc.at("/metadata/name").asText());
+      }
+    }
+  }
+
+  @Test
+  void discoveryFindsThePodsByTheirLabel() {
+    var node = ConfigFactory.load();
+    String selector = node.getString("pekko.discovery.kubernetes-api.pod-label-selector");
+    String service = kind("ConfigMap").at("/data/BERTH_SERVICE_NAME").asText();
+    String[] kv = selector.formatted(service).split("=");
+    assertEquals(kv[1], kind("Deployment").at("/spec/template/metadata/labels/" + kv[0]).asText());
+    assertEquals("on", kind("ConfigMap").at("/data/BERTH_CLUSTER_BOOTSTRAP").asText());
+  }
+
+  @Test
+  void thePodMayOnlyReadPods() {
+    JsonNode rules = kind("Role").path("rules");
+    assertEquals(1, rules.size());
+    assertEquals("pods", rules.get(0).path("resources").get(0).asText());
+    assertEquals(1, rules.get(0).path("resources").size());
+    Set<String> verbs = new HashSet<>();
+    rules.get(0).path("verbs").forEach(v -> verbs.add(v.asText()));
+    assertEquals(Set.of("get", "list", "watch"), verbs);
+    JsonNode binding = kind("RoleBinding");
+    assertEquals(kind("Role").at("/metadata/name").asText(), binding.at("/roleRef/name").asText());
+    assertEquals(kind("ServiceAccount").at("/metadata/name").asText(), binding.at("/subjects/0/name").asText());
+    assertEquals(kind("ServiceAccount").at("/metadata/name").asText(),
+        kind("Deployment").at("/spec/template/spec/serviceAccountName").asText());
+  }
+
+  @Test
+  void probesAndPortsMatchTheNode() {
+    var node = ConfigFactory.load();
+    JsonNode deployment = kind("Deployment");
+    assertEquals(3, deployment.at("/spec/replicas").asInt());
+    assertEquals(0, deployment.at("/spec/strategy/rollingUpdate/maxUnavailable").asInt());
+    JsonNode container = deployment.at("/spec/template/spec/containers/0");
+    Map<String, Integer> ports = new HashMap<>();
+    container.path("ports").forEach(p -> ports.put(p.path("name").asText(), p.path("containerPort").asInt()));
+    assertEquals(node.getInt("pekko.management.http.port"), ports.get("management"));
+    assertEquals(node.getInt("pekko.remote.artery.canonical.port"), ports.get("remoting"));
+    assertEquals(node.getInt("berth.api.port"), ports.get("admin"));
+    assertEquals(node.getInt("berth.router.port"), ports.get("router"));
+    assertEquals("/" + node.getString("pekko.management.health-checks.readiness-path"),
+        container.at("/readinessProbe/httpGet/path").asText());
+    assertEquals("/" + node.getString("pekko.management.health-checks.liveness-path"),
+        container.at("/livenessProbe/httpGet/path").asText());
+    assertEquals("management", container.at("/readinessProbe/httpGet/port").asText());
+    assertEquals("management", container.at("/livenessProbe/httpGet/port").asText());
+    Set<String> envFrom = new HashSet<>();
+    container.path("envFrom").forEach(e -> envFrom.add(e.has("configMapRef")
+        ? e.at("/configMapRef/name").asText() : e.at("/secretRef/name").asText()));
+    assertEquals(Set.of(kind("ConfigMap").at("/metadata/name").asText(), kind("Secret").at("/metadata/name").asText()),
+        envFrom);
+    for (JsonNode doc : all) {
+      if (doc.path("kind").asText().equals("Service")) {
+        String target = doc.at("/spec/ports/0/targetPort").asText();
+        assertTrue(ports.containsKey(target), "Service targets a named container port: " + target);
+      }
+    }
+    for (String secret : List.of("BERTH_DB_PASSWORD", "BERTH_ADMIN_TOKEN", "BERTH_SSO_SECRET")) {
+      assertTrue(kind("Secret").at("/stringData").has(secret), secret + " comes from the Secret");
+      assertTrue(!kind("ConfigMap").at("/data").has(secret), secret + " is not in the ConfigMap");
+    }
+  }
+
+  static void assertSubset(JsonNode selector, JsonNode labels, String what) {
+    assertTrue(selector.isObject() && selector.size() > 0, what + " is empty");
+    selector.fields().forEachRemaining(e ->
+        assertEquals(e.getValue().asText(), labels.path(e.getKey()).asText(), what + " label " + e.getKey()));
+  }
+}
