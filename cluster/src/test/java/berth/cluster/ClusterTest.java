@@ -59,6 +59,14 @@ class ClusterTest {
   }
 
   static Node startNode(int index, int seedPort) throws Exception {
+    return startNode(index, seedPort, "3s");
+  }
+
+  /**
+   * @param askTimeout the admin API's wait for an entity: 3 s on the first three nodes, so that polling
+   *     measures failover finely; the production default (10 s) where a test wants no failed request
+   */
+  static Node startNode(int index, int seedPort, String askTimeout) throws Exception {
     int remote = index == 1 ? seedPort : freePort();
     int api = freePort();
     int router = freePort();
@@ -69,8 +77,7 @@ class ClusterTest {
         "-Dberth.tenant.name-prefix=berth-it" + nodes.run + "-",
         "-Dberth.reconcile.initial-delay=300ms", "-Dberth.reconcile.interval=1s",
         "-Dberth.read-model.poll-interval=100ms",
-        // a request to the dead node's shard answers 503 after 3 s, so polling measures failover finely
-        "-Dberth.api.ask-timeout=3s",
+        "-Dberth.api.ask-timeout=" + askTimeout,
         "-cp", System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
         "berth.cluster.Main")
         .directory(home.toFile())
@@ -194,7 +201,7 @@ class ClusterTest {
     Node first = cluster.get(0);
     List<String> slugs = List.of("c1", "c2", "c3", "c4", "c5", "c6");
     for (String slug : slugs) {
-      assertEquals(202, api(first, "POST", "/api/tenants", "{\"slug\":\"" + slug + "\"}").statusCode());
+      create(first, slug);
     }
     for (String slug : slugs) {
       await(slug + " READY", () -> ready(first, slug));
@@ -222,6 +229,72 @@ class ClusterTest {
       if (e.path("type").asText().equals("ProvisioningRequested")) created++;
     }
     assertEquals(1, created);
+  }
+
+  @Test
+  @Order(4)
+  void aNodeStoppedWithSigtermHandsOverWhileTheOthersKeepServingAndNodesRejoinAfterRestart() throws Exception {
+    Node first = cluster.get(0);
+    int seedPort = first.remote();
+    // the node killed before comes back (new process, new ports), with the production ask timeout
+    Node rejoined = startNode(4, seedPort, "10s");
+    await("3 members Up after the rejoin", () -> upMembers(first) == 3 && health(rejoined, "/ready") == 200);
+
+    List<String> slugs = List.of("c1", "c2", "c3", "c4", "c5", "c6");
+    List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+    java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+    java.util.concurrent.atomic.AtomicInteger served = new java.util.concurrent.atomic.AtomicInteger();
+    Thread load = new Thread(() -> {
+      int i = 0;
+      while (running.get()) {
+        String slug = slugs.get(i++ % slugs.size());
+        try {
+          int admin = api(rejoined, "GET", "/api/tenants/" + slug, null).statusCode();
+          int proxied = routed(first, slug);
+          if (admin != 200) failures.add("admin " + slug + " " + admin);
+          if (proxied != 200) failures.add("proxied " + slug + " " + proxied);
+          served.addAndGet(2);
+        } catch (Exception e) {
+          failures.add(slug + " " + e);
+        }
+      }
+    }, "cluster-load");
+    load.start();
+    Thread.sleep(2000);
+    Node leaving = cluster.get(1);
+    leaving.process().destroy(); // SIGTERM: CoordinatedShutdown hands its shards over and leaves
+    int exit = leaving.process().onExit().get(60, TimeUnit.SECONDS).exitValue();
+    assertTrue(exit == 0 || exit == 143, "exit after SIGTERM: " + exit); // 143: the JVM's usual status for SIGTERM
+    String leavingLog = Files.readString(dir.resolve("node-" + leaving.index()).resolve("node.log"));
+    assertTrue(leavingLog.contains("as [Leaving]"), "it left the cluster gracefully");
+    Thread.sleep(3000);
+    running.set(false);
+    load.join();
+    System.out.println("cluster rolling restart: " + served.get() + " requests (admin via node 4, proxied via node 1) while node 2 left, "
+        + failures.size() + " failed " + failures);
+    assertEquals(List.of(), failures, "the rest of the cluster kept serving");
+
+    Node restarted = startNode(5, seedPort);
+    await("3 members Up after the restart", () -> upMembers(first) == 3 && health(restarted, "/ready") == 200);
+    for (String slug : slugs) {
+      await(slug + " READY via the restarted node", () -> ready(restarted, slug) && routed(restarted, slug) == 200);
+      assertEquals(1, containersOf(nodes.docker(), slug).size());
+    }
+  }
+
+  /**
+   * Creates a tenant as a client should: a 503 (the entity did not answer in time, e.g. while the
+   * fresh cluster allocates its first shards) may or may not have taken effect, and repeating the
+   * create is safe — 409 then means an earlier attempt did.
+   */
+  static void create(Node via, String slug) throws Exception {
+    long deadline = System.nanoTime() + WITHIN.toNanos();
+    int status;
+    while ((status = api(via, "POST", "/api/tenants", "{\"slug\":\"" + slug + "\"}").statusCode()) == 503) {
+      assertTrue(System.nanoTime() < deadline, "create of " + slug + " kept answering 503");
+      Thread.sleep(500);
+    }
+    assertTrue(status == 202 || status == 409, "create of " + slug + " answered " + status);
   }
 
   static int statusOf(Node n, String body) {
