@@ -38,13 +38,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.management.cluster.bootstrap.ClusterBootstrap;
 import org.apache.pekko.management.javadsl.PekkoManagement;
-import org.apache.pekko.cluster.typed.Join;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,12 +66,13 @@ public final class BerthNode implements AutoCloseable {
   private final ReplicatedRouteTable routes;
   private final NodeSecret token;
   private final String dockerVersion;
-  private String managementUri;
+  private final String managementUri;
 
   private BerthNode(ActorSystem<Void> system, CompletionStage<Void> released, InetSocketAddress adminAddress,
       InetSocketAddress routerAddress, ReplicatedRouteTable routes, NodeSecret token, String dockerVersion,
-      String databaseUrl) {
+      String databaseUrl, String managementUri) {
     this.system = system;
+    this.managementUri = managementUri;
     this.databaseUrl = databaseUrl;
     this.released = released;
     this.routerAddress = routerAddress;
@@ -168,10 +169,8 @@ public final class BerthNode implements AutoCloseable {
       ServingCheck.Serving.get(system).flag.set(true);
       log.info("Berth node up: Docker {}, database {}, admin API on {}, router on {}, management on {}", dockerVersion,
           database.settings(), binding.localAddress(), router.localAddress(), management);
-      BerthNode node = new BerthNode(system, released, binding.localAddress(), router.localAddress(), routes, token,
-          dockerVersion, database.settings().url());
-      node.managementUri = management.toString();
-      return node;
+      return new BerthNode(system, released, binding.localAddress(), router.localAddress(), routes, token,
+          dockerVersion, database.settings().url(), management.toString());
     } catch (Exception e) {
       system.terminate();
       released.toCompletableFuture().join();
