@@ -10,6 +10,7 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.exception.ConflictException;
+import com.github.dockerjava.api.exception.InternalServerErrorException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
 import com.github.dockerjava.api.model.Bind;
@@ -110,6 +111,16 @@ public final class DockerTenantDriver implements TenantDriver {
           // started concurrently; fine
         } catch (NotFoundException removedMeanwhile) {
           throw DriverException.containerMissing("container " + containerName + " was removed while starting");
+        } catch (InternalServerErrorException e) {
+          if (e.getMessage() == null || !e.getMessage().contains("already exists")) throw e;
+          // After a daemon restart containerd can keep a stale task for a container dockerd believes
+          // stopped; such a container never starts again. Replace it: the volume stays, and the
+          // tenant re-creates the container on it.
+          log.warn("Container {} cannot be started (stale task after a Docker restart); removing it to re-create it",
+              containerName);
+          docker.removeContainerCmd(containerName).withForce(true).exec();
+          throw DriverException.containerMissing("container " + containerName
+              + " had a stale task after a Docker restart and was removed to be re-created");
         }
         c = inspectRaw(containerName).orElseThrow(
             () -> DriverException.containerMissing("container " + containerName + " was removed while starting"));
