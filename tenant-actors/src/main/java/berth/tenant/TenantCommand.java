@@ -29,8 +29,11 @@ public sealed interface TenantCommand extends CborSerializable {
 
   // --- outcomes of the entity's own steps; only ever sent by the entity to itself
 
-  /** What the driver saw of the container; {@code container} is null when there is none. */
-  record ContainerObserved(ContainerInfo container, String hint) implements TenantCommand {}
+  /**
+   * What the driver saw of the container: {@code container} is null when there is none. When
+   * {@code inspected} is false the driver could not tell, and {@code container} means nothing.
+   */
+  record ContainerObserved(ContainerInfo container, boolean inspected, String hint) implements TenantCommand {}
 
 
   record StepSucceeded(Step step, ContainerInfo container, boolean adopted) implements TenantCommand {}

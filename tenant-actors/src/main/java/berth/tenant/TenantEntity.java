@@ -29,7 +29,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -296,20 +295,23 @@ public final class TenantEntity
     }
     checking = true;
     context.pipeToSelf(driver.inspect(s.containerName()),
-        (info, error) -> error == null ? new ContainerObserved(info.orElse(null), c.hint())
-            // the driver could not tell: assume nothing; the reconcile loop will ask again
-            : new ContainerObserved(new ContainerInfo(s.containerId(), s.containerName(), slug, true, s.endpoint(),
-                Map.of()), c.hint() + "; inspection failed: " + error.getMessage()));
+        (info, error) -> error == null ? new ContainerObserved(info.orElse(null), true, c.hint())
+            : new ContainerObserved(null, false, c.hint() + "; inspection failed: " + error.getMessage()));
     return Effect().none().thenNoReply();
   }
 
   /**
-   * A READY tenant's container must be running, be the one the journal names, and still be published
-   * where the route points. Anything else is a loss: recorded, then repaired by the usual steps
-   * (START, or CREATE on the same volume, then INITIALIZE), unless it is a crash loop.
+   * A READY tenant's container must exist, be the one the journal names, and be running. Anything
+   * else is a loss: recorded, then repaired by the usual steps (START, or CREATE on the same volume,
+   * then INITIALIZE), unless it is a crash loop. When the driver could not tell, nothing is assumed;
+   * the reconcile loop asks again.
    */
   private ReplyEffect<TenantEvent, TenantState> containerObserved(TenantState s, ContainerObserved c) {
     checking = false;
+    if (!c.inspected()) {
+      context.getLog().info("Tenant {}: could not check its container ({})", slug, c.hint());
+      return Effect().none().thenNoReply();
+    }
     ContainerInfo seen = c.container();
     String observed;
     if (seen == null) {
