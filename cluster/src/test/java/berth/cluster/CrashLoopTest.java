@@ -16,7 +16,6 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -53,13 +52,6 @@ class CrashLoopTest {
         .exec(new BuildImageResultCallback()).awaitImageId();
   }
 
-  static List<String> eventTypes(BerthNode node, String slug) throws Exception {
-    List<String> types = new ArrayList<>();
-    TestNodes.JSON.readTree(call(node, "GET", "/api/tenants/" + slug + "/events", null).body()).path("events")
-        .forEach(e -> types.add(e.path("type").asText()));
-    return types;
-  }
-
   @Test
   void aCrashLoopingImageIsRestartedABoundedNumberOfTimesThenFailedWithTheReason() throws Exception {
     TestNodes nodes = new TestNodes(dir);
@@ -75,7 +67,7 @@ class CrashLoopTest {
 
       String reason = failed.path("failure").path("reason").asText();
       assertTrue(reason.startsWith("crash loop: container lost 3 times"), reason);
-      List<String> types = eventTypes(node, "flaky");
+      List<String> types = TestNodes.eventTypes(node, "flaky");
       assertEquals(3, types.stream().filter("ContainerLost"::equals).count(), types.toString());
       assertEquals(2, types.stream().filter("ContainerRecovered"::equals).count(), "restarted twice: " + types);
       assertEquals("StepFailed", types.get(types.size() - 1));

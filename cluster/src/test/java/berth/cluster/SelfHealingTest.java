@@ -15,7 +15,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
@@ -85,10 +84,7 @@ class SelfHealingTest {
   }
 
   static List<String> eventTypes(String slug) throws Exception {
-    List<String> types = new ArrayList<>();
-    TestNodes.JSON.readTree(call(node, "GET", "/api/tenants/" + slug + "/events", null).body()).path("events")
-        .forEach(e -> types.add(e.path("type").asText()));
-    return types;
+    return TestNodes.eventTypes(node, slug);
   }
 
   static String metrics() throws Exception {

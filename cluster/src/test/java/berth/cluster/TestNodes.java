@@ -89,6 +89,14 @@ final class TestNodes {
     return t;
   }
 
+  /** The event types of a tenant's history, oldest first. */
+  static java.util.List<String> eventTypes(BerthNode node, String slug) throws Exception {
+    java.util.List<String> types = new java.util.ArrayList<>();
+    JSON.readTree(call(node, "GET", "/api/tenants/" + slug + "/events", null).body()).path("events")
+        .forEach(e -> types.add(e.path("type").asText()));
+    return types;
+  }
+
   static String get(String url) throws Exception {
     return HTTP.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString()).body();
   }
