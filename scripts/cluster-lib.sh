@@ -1,0 +1,61 @@
+# Functions shared by scripts/cluster.sh (./berth cluster) and bench/failover.sh: one embedded
+# PostgreSQL and Berth nodes on this machine, each with its own ports. Sourced, not run.
+#
+# The caller sets:
+#   CL_HOME       directory for logs and state (node-i/, node-i.log, postgres/)
+#   CL_JAR        the node jar (cluster/target/berth.jar), absolute path
+#   CL_PG_PORT    PostgreSQL port
+#   CL_PORT_BASE  0 for the documented ports; node i listens on cluster 25519+base+i, admin API
+#                 9089+base+i, router 8079+base+i, management 8557+base+i
+#   CL_SEEDS      comma-separated host:port seed nodes (cl_seeds N sets it)
+#   CL_TOKEN, CL_SSO  admin token and SSO secret shared by every node
+#   CL_JAVA_OPTS  extra JVM options for the nodes (-D overrides)
+
+cl_ports() { # i -> "remote api router management"
+  local b=$((CL_PORT_BASE + $1))
+  echo "$((25519 + b)) $((9089 + b)) $((8079 + b)) $((8557 + b))"
+}
+
+# Every node lists the first three as seeds: a restarted node 1 then joins the running cluster
+# instead of forming a new one by itself (the first seed joins itself only when no other answers).
+cl_seeds() { # N
+  local s="" i remote
+  for i in $(seq 1 $(($1 < 3 ? $1 : 3))); do
+    read -r remote _ <<<"$(cl_ports "$i")"
+    s="$s,127.0.0.1:$remote"
+  done
+  CL_SEEDS=${s#,}
+}
+
+cl_start_postgres() { # sets CL_PG_PID; returns once PostgreSQL accepts connections
+  mkdir -p "$CL_HOME"
+  java -cp "$CL_JAR" berth.persistence.EmbeddedPostgresServer "$CL_HOME/postgres" "$CL_PG_PORT" \
+    >"$CL_HOME/postgres.log" 2>&1 &
+  CL_PG_PID=$!
+  local _
+  for _ in $(seq 1 60); do
+    grep -q "PostgreSQL up" "$CL_HOME/postgres.log" 2>/dev/null && return 0
+    kill -0 "$CL_PG_PID" 2>/dev/null || { cat "$CL_HOME/postgres.log" >&2; return 1; }
+    sleep 1
+  done
+  echo "PostgreSQL did not start, see $CL_HOME/postgres.log" >&2
+  return 1
+}
+
+cl_start_node() { # i -> sets CL_NODE_PID; the node's log is appended to $CL_HOME/node-i.log
+  local remote api router mgmt
+  read -r remote api router mgmt <<<"$(cl_ports "$1")"
+  mkdir -p "$CL_HOME/node-$1"
+  (cd "$CL_HOME/node-$1" && BERTH_REMOTE_PORT=$remote BERTH_API_PORT=$api BERTH_ROUTER_PORT=$router \
+    BERTH_MANAGEMENT_PORT=$mgmt BERTH_SEED_NODES=$CL_SEEDS \
+    BERTH_DB_URL="jdbc:postgresql://localhost:$CL_PG_PORT/postgres" BERTH_DB_USER=postgres BERTH_DB_PASSWORD= \
+    BERTH_ADMIN_TOKEN=$CL_TOKEN BERTH_SSO_SECRET=$CL_SSO \
+    exec java ${CL_JAVA_OPTS:-} -jar "$CL_JAR" >>"$CL_HOME/node-$1.log" 2>&1) &
+  CL_NODE_PID=$!
+}
+
+cl_ready() { # i -> success once the node's /ready answers 200
+  local mgmt
+  read -r _ _ _ mgmt <<<"$(cl_ports "$1")"
+  [ "$(curl -s -o /dev/null -m 2 -w '%{http_code}' "http://127.0.0.1:$mgmt/ready")" = 200 ]
+}
