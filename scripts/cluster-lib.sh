@@ -46,6 +46,7 @@ cl_start_node() { # i -> sets CL_NODE_PID; the node's log is appended to $CL_HOM
   local remote api router mgmt
   read -r remote api router mgmt <<<"$(cl_ports "$1")"
   mkdir -p "$CL_HOME/node-$1"
+  CL_HOME=$(cd "$CL_HOME" && pwd) # the node runs in its own directory
   (cd "$CL_HOME/node-$1" && BERTH_REMOTE_PORT=$remote BERTH_API_PORT=$api BERTH_ROUTER_PORT=$router \
     BERTH_MANAGEMENT_PORT=$mgmt BERTH_SEED_NODES=$CL_SEEDS \
     BERTH_DB_URL="jdbc:postgresql://localhost:$CL_PG_PORT/postgres" BERTH_DB_USER=postgres BERTH_DB_PASSWORD= \

@@ -53,7 +53,8 @@ for i in $(seq 1 "$n"); do
   read -r remote api router mgmt <<<"$(cl_ports "$i")"
   echo "  node $i: admin http://127.0.0.1:$api/api   tenants http://{slug}.localhost:$router/   cluster :$remote   health http://127.0.0.1:$mgmt/ready   pid $CL_NODE_PID"
   if [ "$i" = 1 ]; then # the first seed must be up before the others join it
-    for _ in $(seq 1 60); do cl_ready 1 && break; sleep 1; done
+    for _ in $(seq 1 90); do cl_ready 1 && break; sleep 1; done
+    cl_ready 1 || { echo "cluster: node 1 did not become ready; see $CL_HOME/node-1.log" >&2; exit 1; }
   fi
 done
 echo "  Try: curl -H 'Authorization: Bearer $CL_TOKEN' http://127.0.0.1:9090/api/cluster"
