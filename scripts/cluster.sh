@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A local Berth cluster for development: one PostgreSQL and N nodes (default 3) on this machine,
-# each with its own ports, joined through node 1. Ctrl-C (or SIGTERM) stops the nodes, then the
+# each with its own ports, joined through the first three. Ctrl-C (or SIGTERM) stops the nodes, then the
 # database. State is kept in berth-data/cluster/ across runs.
 #
 #   ./berth cluster [N]
