@@ -242,10 +242,6 @@ class ClusterTest {
 
     List<String> slugs = List.of("c1", "c2", "c3", "c4", "c5", "c6");
     List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
-    // Known gap (issue 5): now and then one admin read of a tenant being handed over outlasts the ask
-    // timeout and is refused with a retryable 503. It is counted and printed, not hidden; anything
-    // else — a proxied request failing, an admin error other than 503 — fails the test.
-    List<String> adminRefusals = java.util.Collections.synchronizedList(new ArrayList<>());
     java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
     java.util.concurrent.atomic.AtomicInteger served = new java.util.concurrent.atomic.AtomicInteger();
     Thread load = new Thread(() -> {
@@ -255,9 +251,7 @@ class ClusterTest {
         try {
           HttpResponse<String> admin = api(rejoined, "GET", "/api/tenants/" + slug, null);
           int proxied = routed(first, slug);
-          if (admin.statusCode() == 503) {
-            adminRefusals.add(slug + ": " + admin.body());
-          } else if (admin.statusCode() != 200) {
+          if (admin.statusCode() != 200) {
             failures.add("admin " + slug + " " + admin.statusCode() + " " + admin.body());
           }
           if (proxied != 200) failures.add("proxied " + slug + " " + proxied);
@@ -279,8 +273,7 @@ class ClusterTest {
     running.set(false);
     load.join();
     System.out.println("cluster rolling restart: " + served.get() + " requests (admin via node 4, proxied via node 1) while node 2 left, "
-        + failures.size() + " failed " + failures + ", " + adminRefusals.size() + " admin reads refused with 503 "
-        + adminRefusals);
+        + failures.size() + " failed " + failures);
     assertEquals(List.of(), failures, "the rest of the cluster kept serving");
 
     Node restarted = startNode(5, seedPort);
