@@ -22,7 +22,7 @@ trap 'rm -rf "$work"' EXIT
 root=$work/rootfs
 mkdir -p "$root/app" "$root/opt" "$root/etc" "$work/data"
 
-# java.se and what Pekko, Netty-free pekko-http, the JDBC driver, TLS and the reference-image build need
+# java.se and what Pekko (Unsafe, JMX), the JDBC driver, TLS, DNS and the reference-image build need
 # (jdk.jlink: a node builds the reference tenant image when the Docker host lacks it)
 jlink --add-modules java.se,jdk.unsupported,jdk.crypto.ec,jdk.crypto.cryptoki,jdk.jlink,jdk.management,jdk.naming.dns,jdk.zipfs,jdk.jfr,jdk.localedata \
   --strip-debug --no-header-files --no-man-pages --compress=2 --output "$root/opt/jre"
