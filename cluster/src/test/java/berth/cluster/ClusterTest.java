@@ -7,7 +7,6 @@ import berth.persistence.EmbeddedPostgresServer;
 import berth.tenant.Labels;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.dockerjava.api.DockerClient;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -52,12 +51,6 @@ class ClusterTest {
     }
   }
 
-  static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
   static Node startNode(int index, int seedPort) throws Exception {
     return startNode(index, seedPort, "3s");
   }
@@ -67,10 +60,10 @@ class ClusterTest {
    *     measures failover finely; the production default (10 s) where a test wants no failed request
    */
   static Node startNode(int index, int seedPort, String askTimeout) throws Exception {
-    int remote = index == 1 ? seedPort : freePort();
-    int api = freePort();
-    int router = freePort();
-    int management = freePort();
+    int remote = index == 1 ? seedPort : TestNodes.freePort();
+    int api = TestNodes.freePort();
+    int router = TestNodes.freePort();
+    int management = TestNodes.freePort();
     Path home = Files.createDirectories(dir.resolve("node-" + index));
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     ProcessBuilder pb = new ProcessBuilder(java, "-Xmx384m",
@@ -130,16 +123,8 @@ class ClusterTest {
     return TestNodes.JSON.readTree(r.body());
   }
 
-  static void await(String what, Check check) throws Exception {
-    long deadline = System.nanoTime() + WITHIN.toNanos();
-    while (!check.ok()) {
-      if (System.nanoTime() > deadline) throw new AssertionError("never: " + what);
-      Thread.sleep(200);
-    }
-  }
-
-  interface Check {
-    boolean ok() throws Exception;
+  static void await(String what, TestNodes.Check check) throws Exception {
+    TestNodes.await(what, WITHIN, check);
   }
 
   static boolean ready(Node via, String slug) {
@@ -175,7 +160,7 @@ class ClusterTest {
     // the reference image is built once, in this JVM, before three nodes would race to build it
     berth.docker.ReferenceImage.ensure(nodes.docker(), berth.docker.DockerSettings.fromConfig(nodes.config()),
         nodes.config().getString("berth.docker.reference-image.tag"));
-    int seedPort = freePort();
+    int seedPort = TestNodes.freePort();
     Node first = startNode(1, seedPort);
     await("node 1 up", () -> upMembers(first) == 1);
     startNode(2, seedPort);

@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.model.Bind;
 import com.github.dockerjava.api.model.HostConfig;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -32,12 +31,6 @@ class ContainerImageIT {
 
   @TempDir Path dir;
 
-  static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
   static int status(String url, String host) {
     try {
       HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5));
@@ -53,14 +46,6 @@ class ContainerImageIT {
         .timeout(Duration.ofSeconds(15))
         .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
         .header("Authorization", "Bearer " + TestNodes.TOKEN).build(), HttpResponse.BodyHandlers.ofString());
-  }
-
-  static void await(String what, Duration within, ClusterTest.Check check) throws Exception {
-    long deadline = System.nanoTime() + within.toNanos();
-    while (!check.ok()) {
-      if (System.nanoTime() > deadline) throw new AssertionError("never: " + what);
-      Thread.sleep(250);
-    }
   }
 
   @Test
@@ -79,10 +64,10 @@ class ContainerImageIT {
         nodes.config().getString("berth.docker.reference-image.tag"));
     String containerId = null;
     try (EmbeddedPostgresServer pg = EmbeddedPostgresServer.start(dir.resolve("pg"), 0)) {
-      int api = freePort();
-      int router = freePort();
-      int management = freePort();
-      int remote = freePort();
+      int api = TestNodes.freePort();
+      int router = TestNodes.freePort();
+      int management = TestNodes.freePort();
+      int remote = TestNodes.freePort();
       int socketGroup = (Integer) Files.getAttribute(Path.of("/var/run/docker.sock"), "unix:gid");
       containerId = docker.createContainerCmd(tag)
           .withName("berth-it-node-" + nodes.run)
@@ -101,18 +86,18 @@ class ContainerImageIT {
       docker.startContainerCmd(containerId).exec();
 
       assertEquals("10001:10001", docker.inspectContainerCmd(containerId).exec().getConfig().getUser());
-      await("the containerized node is ready", Duration.ofSeconds(90),
+      TestNodes.await("the containerized node is ready", Duration.ofSeconds(90),
           () -> status("http://127.0.0.1:" + management + "/ready", null) == 200);
       JsonNode cluster = TestNodes.JSON.readTree(api(api, "GET", "/api/cluster", null).body());
       assertEquals(1, cluster.path("members").size());
       assertEquals("Up", cluster.path("members").get(0).path("status").asText());
 
       assertEquals(202, api(api, "POST", "/api/tenants", "{\"slug\":\"imaged\"}").statusCode());
-      await("imaged READY", Duration.ofSeconds(120), () -> {
+      TestNodes.await("imaged READY", Duration.ofSeconds(120), () -> {
         HttpResponse<String> r = api(api, "GET", "/api/tenants/imaged", null);
         return r.statusCode() == 200 && TestNodes.JSON.readTree(r.body()).path("phase").asText().equals("READY");
       });
-      await("imaged routable", Duration.ofSeconds(30),
+      TestNodes.await("imaged routable", Duration.ofSeconds(30),
           () -> status("http://127.0.0.1:" + router + "/", "imaged.localhost:" + router) == 200);
     } finally {
       if (containerId != null) {

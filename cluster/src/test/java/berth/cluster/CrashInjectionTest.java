@@ -104,11 +104,7 @@ class CrashInjectionTest {
   }
 
   static void await(String what, BooleanSupplier condition) throws Exception {
-    long deadline = System.nanoTime() + WITHIN.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) throw new AssertionError("never: " + what);
-      Thread.sleep(100);
-    }
+    TestNodes.await(what, WITHIN, condition::getAsBoolean);
   }
 
   boolean performedFor(String prefix) {

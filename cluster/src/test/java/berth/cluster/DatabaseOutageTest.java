@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import berth.persistence.EmbeddedPostgresServer;
 import com.typesafe.config.ConfigFactory;
-import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,17 +25,11 @@ class DatabaseOutageTest {
 
   @TempDir Path dir;
 
-  static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
   @Test
   void writesFailFastWhileTheDatabaseIsDownAndNothingAcknowledgedIsLost() throws Exception {
     TestNodes nodes = new TestNodes(dir);
     Path pgData = dir.resolve("external-pg");
-    int port = freePort();
+    int port = TestNodes.freePort();
     EmbeddedPostgresServer pg = EmbeddedPostgresServer.start(pgData, port);
     var config = ConfigFactory.parseString("berth.db { url = \"%s\", user = postgres, password = \"\" }"
         .formatted(pg.jdbcUrl())).withFallback(nodes.config());

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.dockerjava.api.DockerClient;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -99,5 +100,25 @@ final class TestNodes {
 
   static String get(String url) throws Exception {
     return HTTP.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString()).body();
+  }
+
+  /** A TCP port free on this machine now (for nodes started with explicit ports). */
+  static int freePort() throws Exception {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  interface Check {
+    boolean ok() throws Exception;
+  }
+
+  /** Polls {@code check} until it holds; fails with "never: what" after {@code within}. */
+  static void await(String what, Duration within, Check check) throws Exception {
+    long deadline = System.nanoTime() + within.toNanos();
+    while (!check.ok()) {
+      if (System.nanoTime() > deadline) throw new AssertionError("never: " + what);
+      Thread.sleep(200);
+    }
   }
 }
