@@ -9,7 +9,7 @@ import berth.tenant.TenantDirectory;
 import berth.tenant.TenantDirectory.TenantSummary;
 import berth.tenant.TenantDriver;
 import berth.tenant.TenantEntity;
-import berth.tenant.TenantState;
+import berth.tenant.TenantView;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -57,7 +57,7 @@ public final class Reconciler extends AbstractBehavior<Reconciler.Command> {
   private record Observed(List<TenantSummary> tenants, List<ContainerInfo> containers, Throwable failure)
       implements Command {}
 
-  private record Confirmed(ContainerInfo container, TenantState tenant, boolean unknownTenant, Throwable failure)
+  private record Confirmed(ContainerInfo container, TenantView tenant, boolean unknownTenant, Throwable failure)
       implements Command {}
 
   private record Reaped(ContainerInfo container, String why, Throwable failure) implements Command {}
@@ -177,7 +177,7 @@ public final class Reconciler extends AbstractBehavior<Reconciler.Command> {
     var reply = sharding.entityRefFor(TenantEntity.TYPE_KEY, c.tenantId())
         .<TenantCommand.Reply>ask(TenantCommand.Get::new, settings.askTimeout());
     getContext().pipeToSelf(reply, (r, error) -> error != null ? new Confirmed(c, null, false, error)
-        : r instanceof TenantCommand.Accepted a ? new Confirmed(c, a.state(), false, null)
+        : r instanceof TenantCommand.Accepted a ? new Confirmed(c, a.tenant(), false, null)
         : new Confirmed(c, null, true, null));
   }
 
@@ -188,7 +188,7 @@ public final class Reconciler extends AbstractBehavior<Reconciler.Command> {
           c.tenantId(), c.name(), confirmed.failure().toString());
       return this;
     }
-    TenantState t = confirmed.tenant();
+    TenantView t = confirmed.tenant();
     String why;
     if (confirmed.unknownTenant() || t == null || t.phase() == Phase.EMPTY) {
       why = "no tenant '" + c.tenantId() + "' exists";

@@ -39,8 +39,8 @@ final class TenantDirectoryHandler extends JdbcHandler<EventEnvelope<TenantEvent
         update(c, slug, at, "phase = ?", Phase.READY.name());
       } else if (event instanceof ContainerLost e) {
         update(c, slug, at, "phase = ?, container_id = ?, endpoint_host = NULL, endpoint_port = NULL, last_error = ?",
-            Phase.PROVISIONING.name(), e.observed().equals("exited") ? e.containerId() : null,
-            "container " + e.observed());
+            Phase.PROVISIONING.name(), e.observed().keepsContainer() ? e.containerId() : null,
+            "container " + e.observed().label());
       } else if (event instanceof ContainerRecovered) {
         update(c, slug, at, "phase = ?", Phase.READY.name());
       } else if (event instanceof StepFailed e) {

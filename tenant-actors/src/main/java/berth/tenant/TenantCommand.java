@@ -2,7 +2,7 @@ package berth.tenant;
 
 import org.apache.pekko.actor.typed.ActorRef;
 
-/** What a tenant entity can be asked, and the outcomes of the steps it started itself. */
+/** What a tenant entity can be asked, and the signals of the calls it started itself. */
 public sealed interface TenantCommand extends CborSerializable {
 
   /** Create the tenant, or a new incarnation of a RETIRED one. */
@@ -27,31 +27,36 @@ public sealed interface TenantCommand extends CborSerializable {
    */
   record CheckContainer(String hint) implements TenantCommand {}
 
-  // --- outcomes of the entity's own steps; only ever sent by the entity to itself
+  /**
+   * Signals of the calls the entity's {@link StepRunner} started; only ever sent by the entity to
+   * itself, and handed to the runner, which turns them into outcomes the entity decides on.
+   */
+  sealed interface StepSignal extends TenantCommand {}
+
+  /** An attempt of a step answered; {@code container} and {@code adopted} as the driver reported them. */
+  record AttemptSucceeded(Step step, long attempt, ContainerInfo container, boolean adopted) implements StepSignal {}
+
+  /** @param containerMissing the step needed a container that does not exist (see DriverException) */
+  record AttemptFailed(Step step, long attempt, String reason, boolean retryable, boolean containerMissing)
+      implements StepSignal {}
+
+  /** A failed attempt's backoff is over. */
+  record RetryStep(Step step) implements StepSignal {}
+
+  /** The step's deadline has passed (a timer set when the step began). */
+  record StepOverdue(Step step) implements StepSignal {}
 
   /**
    * What the driver saw of the container: {@code container} is null when there is none. When
    * {@code inspected} is false the driver could not tell, and {@code container} means nothing.
    */
-  record ContainerObserved(ContainerInfo container, boolean inspected, String hint) implements TenantCommand {}
-
-
-  record StepSucceeded(Step step, ContainerInfo container, boolean adopted) implements TenantCommand {}
-
-  /** @param containerMissing the step needed a container that does not exist (see DriverException) */
-  record StepAttemptFailed(Step step, String reason, boolean retryable, boolean containerMissing)
-      implements TenantCommand {}
-
-  record RetryStep(Step step) implements TenantCommand {}
-
-  /** The step's deadline has passed (a timer the entity set when the step began). */
-  record StepOverdue(Step step) implements TenantCommand {}
+  record ContainerObserved(ContainerInfo container, boolean inspected, String hint) implements StepSignal {}
 
   /** Answers to {@link Provision}, {@link Teardown}, {@link Retry} and {@link Get}. */
   sealed interface Reply extends CborSerializable {}
 
-  /** @param node the cluster address of the node hosting the tenant's entity (its single writer) */
-  record Accepted(TenantState state, String node) implements Reply {}
+  /** The command was accepted; the tenant as it is after it. */
+  record Accepted(TenantView tenant) implements Reply {}
 
   record Rejected(Reason reason, String message) implements Reply {}
 

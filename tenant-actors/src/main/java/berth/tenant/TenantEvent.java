@@ -30,10 +30,10 @@ public sealed interface TenantEvent extends CborSerializable {
   record TenantInitialized(Endpoint endpoint, Provenance provenance) implements TenantEvent {}
 
   /**
-   * A READY tenant's container was found dead ({@code observed}: "exited", "removed" or "replaced");
-   * the tenant goes back to PROVISIONING to restart it, or re-create it on the same volume.
+   * A READY tenant's container was found dead, gone or replaced; the tenant goes back to PROVISIONING
+   * to restart it, or re-create it on the same volume.
    */
-  record ContainerLost(String containerId, String observed, Provenance provenance) implements TenantEvent {}
+  record ContainerLost(String containerId, ContainerLoss observed, Provenance provenance) implements TenantEvent {}
 
   /** A lost container is back: running, healthy and initialized again. The tenant is Ready. */
   record ContainerRecovered(String containerId, Endpoint endpoint, Provenance provenance) implements TenantEvent {}

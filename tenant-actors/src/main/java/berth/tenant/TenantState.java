@@ -5,15 +5,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Everything the journal says about one tenant, folded from its events. Immutable; the event handlers
- * in {@link TenantEntity} produce new values with the {@code with*} methods below.
+ * Everything the journal says about one tenant, folded from its events by {@link TenantEntity}'s
+ * event handler. Immutable. Snapshots of it are CBOR; {@link TenantStateMigration} reads snapshots
+ * written before the fields were grouped.
  *
- * @param containerId null until the driver has created (or adopted) the container
- * @param endpoint null until the container has been started and published
+ * @param container the tenant's container: null before the first provisioning
  * @param failure why the tenant is FAILED; null in every other phase
+ * @param recovery losses of the container, and whether one is being repaired
  * @param operationCorrelationId the request the current operation descends from
- * @param recovering the container was lost while READY and is being brought back
- * @param losses when the container was lost, most recent last (bounded), for crash-loop detection
  */
 public record TenantState(
     String slug,
@@ -21,28 +20,30 @@ public record TenantState(
     Phase phase,
     int incarnation,
     TenantSpec spec,
-    String containerName,
-    String volumeName,
-    String containerId,
-    Endpoint endpoint,
+    Container container,
     Failure failure,
+    Recovery recovery,
     String operationCorrelationId,
     Instant createdAt,
-    Instant updatedAt,
-    boolean recovering,
-    List<Instant> losses)
+    Instant updatedAt)
     implements CborSerializable {
 
-  /** How many loss times are kept; enough for any sane crash-loop threshold. */
-  static final int LOSSES_KEPT = 50;
-
   public TenantState {
-    losses = losses == null ? List.of() : List.copyOf(losses); // null in snapshots older than the field
+    recovery = recovery == null ? Recovery.NONE : recovery;
   }
 
-  /** Losses of the container at or after {@code since}. */
-  public long lossesSince(Instant since) {
-    return losses.stream().filter(t -> !t.isBefore(since)).count();
+  /**
+   * The container the journal names: its name and volume are fixed when the incarnation is
+   * requested, its id once the driver created or adopted it, its endpoint once it was started.
+   */
+  public record Container(String name, String volume, String id, Endpoint endpoint) implements CborSerializable {
+    Container withId(String newId) {
+      return new Container(name, volume, newId, endpoint);
+    }
+
+    Container withEndpoint(Endpoint published) {
+      return new Container(name, volume, id, published);
+    }
   }
 
   /**
@@ -52,71 +53,124 @@ public record TenantState(
    */
   public record Failure(Phase phase, Step step, String reason, Instant at) implements CborSerializable {}
 
-  public static TenantState empty(String slug) {
-    return new TenantState(slug, null, Phase.EMPTY, 0, null, null, null, null, null, null, null, null, null, false, List.of());
+  /**
+   * @param inProgress the container was lost while READY and is being brought back
+   * @param losses when the container was lost, most recent last (bounded), for crash-loop detection
+   */
+  public record Recovery(boolean inProgress, List<Instant> losses) implements CborSerializable {
+    static final Recovery NONE = new Recovery(false, List.of());
+
+    /** How many loss times are kept; enough for any sane crash-loop threshold. */
+    static final int LOSSES_KEPT = 50;
+
+    public Recovery {
+      losses = losses == null ? List.of() : List.copyOf(losses);
+    }
+
+    /** Losses of the container at or after {@code since}. */
+    public long lossesSince(Instant since) {
+      return losses.stream().filter(t -> !t.isBefore(since)).count();
+    }
+
+    /** A new loss at {@code at}; a second observation during the same recovery is not a second crash. */
+    Recovery lost(Instant at) {
+      List<Instant> recent = new ArrayList<>(losses);
+      if (!inProgress) {
+        recent.add(at);
+      }
+      if (recent.size() > LOSSES_KEPT) {
+        recent = recent.subList(recent.size() - LOSSES_KEPT, recent.size());
+      }
+      return new Recovery(true, recent);
+    }
+
+    Recovery done() {
+      return new Recovery(false, losses);
+    }
   }
+
+  public static TenantState empty(String slug) {
+    return new TenantState(slug, null, Phase.EMPTY, 0, null, null, null, Recovery.NONE, null, null, null);
+  }
+
+  // ---------------------------------------------------------------- derived reads
 
   /** The step the entity must carry out next in its current phase, or null when none is owed. */
   public Step pendingStep() {
     return switch (phase) {
-      case PROVISIONING -> containerId == null ? Step.CREATE : Step.START;
+      case PROVISIONING -> containerId() == null ? Step.CREATE : Step.START;
       case INITIALIZING -> Step.INITIALIZE;
       case TEARING_DOWN -> Step.REMOVE;
       default -> null;
     };
   }
 
+  public String containerName() {
+    return container == null ? null : container.name();
+  }
+
+  public String volumeName() {
+    return container == null ? null : container.volume();
+  }
+
+  public String containerId() {
+    return container == null ? null : container.id();
+  }
+
+  public Endpoint endpoint() {
+    return container == null ? null : container.endpoint();
+  }
+
+  public boolean recovering() {
+    return recovery.inProgress();
+  }
+
+  // ---------------------------------------------------------------- transitions (event handler only)
+
   TenantState provisioning(TenantEvent.ProvisioningRequested e) {
     return new TenantState(slug, e.displayName(), Phase.PROVISIONING, e.incarnation(), e.spec(),
-        e.containerName(), e.volumeName(), null, null, null, e.provenance().correlationId(),
-        e.provenance().at(), e.provenance().at(), false, List.of());
+        new Container(e.containerName(), e.volumeName(), null, null), null, Recovery.NONE,
+        e.provenance().correlationId(), e.provenance().at(), e.provenance().at());
   }
 
-  TenantState withPhase(Phase next, Instant at) {
-    return new TenantState(slug, displayName, next, incarnation, spec, containerName, volumeName,
-        containerId, endpoint, next == Phase.FAILED ? failure : null, operationCorrelationId, createdAt, at,
-        recovering, losses);
+  TenantState created(String id, Instant at) {
+    return with(phase, container.withId(id), failure, recovery, at);
   }
 
-  TenantState withContainer(String id, Instant at) {
-    return new TenantState(slug, displayName, phase, incarnation, spec, containerName, volumeName, id,
-        endpoint, failure, operationCorrelationId, createdAt, at, recovering, losses);
+  TenantState started(String id, Endpoint published, Instant at) {
+    return with(Phase.INITIALIZING, container.withId(id).withEndpoint(published), null, recovery, at);
   }
 
-  TenantState withEndpoint(Endpoint published, Phase next, Instant at) {
-    return new TenantState(slug, displayName, next, incarnation, spec, containerName, volumeName,
-        containerId, published, null, operationCorrelationId, createdAt, at, recovering && next != Phase.READY, losses);
+  /** Initialized, or recovered from a loss: READY at the endpoint. */
+  TenantState ready(Endpoint published, Instant at) {
+    return with(Phase.READY, container.withEndpoint(published), null, recovery.done(), at);
   }
 
-  TenantState withFailure(Failure f) {
-    return new TenantState(slug, displayName, Phase.FAILED, incarnation, spec, containerName, volumeName,
-        containerId, endpoint, f, operationCorrelationId, createdAt, f.at(), recovering, losses);
+  TenantState failed(Failure f) {
+    return with(Phase.FAILED, container, f, recovery, f.at());
   }
 
-  TenantState withOperation(String correlationId) {
-    return new TenantState(slug, displayName, phase, incarnation, spec, containerName, volumeName,
-        containerId, endpoint, failure, correlationId, createdAt, updatedAt, recovering, losses);
+  /** An operator retry or a teardown: a new operation, in {@code next}. */
+  TenantState operation(Phase next, String correlationId, Instant at) {
+    return new TenantState(slug, displayName, next, incarnation, spec, container, null, recovery, correlationId,
+        createdAt, at);
   }
 
   TenantState retired(Instant at) {
-    return new TenantState(slug, displayName, Phase.RETIRED, incarnation, spec, containerName, volumeName,
-        null, null, null, operationCorrelationId, createdAt, at, false, losses);
+    return with(Phase.RETIRED, container.withId(null).withEndpoint(null), null, recovery.done(), at);
   }
 
   /**
    * The container is gone or stopped: back to PROVISIONING, owing START when the container still
    * exists and CREATE (on the same volume) when it does not.
    */
-  TenantState lost(String observed, Instant at, String correlationId) {
-    List<Instant> recent = new ArrayList<>(losses);
-    if (!recovering) {
-      recent.add(at); // a second observation during the same recovery is not a second crash
-    }
-    if (recent.size() > LOSSES_KEPT) {
-      recent = recent.subList(recent.size() - LOSSES_KEPT, recent.size());
-    }
-    String keptId = observed.equals("exited") ? containerId : null;
-    return new TenantState(slug, displayName, Phase.PROVISIONING, incarnation, spec, containerName, volumeName,
-        keptId, null, null, correlationId, createdAt, at, true, recent);
+  TenantState lost(ContainerLoss loss, Instant at, String correlationId) {
+    Container kept = container.withId(loss.keepsContainer() ? container.id() : null).withEndpoint(null);
+    return new TenantState(slug, displayName, Phase.PROVISIONING, incarnation, spec, kept, null, recovery.lost(at),
+        correlationId, createdAt, at);
+  }
+
+  private TenantState with(Phase next, Container c, Failure f, Recovery r, Instant at) {
+    return new TenantState(slug, displayName, next, incarnation, spec, c, f, r, operationCorrelationId, createdAt, at);
   }
 }

@@ -1,0 +1,42 @@
+package berth.tenant;
+
+import java.time.Instant;
+
+/**
+ * A tenant as the entity answers for it: what callers (the admin API, the reconcile loop) need, not
+ * the persisted {@link TenantState}, so the state's shape can change without changing any answer.
+ *
+ * @param containerId null until the driver created (or adopted) the container
+ * @param endpoint null until the container was started and published
+ * @param failure why the tenant is FAILED; null in every other phase
+ * @param pendingStep the step the tenant is carrying out, or null when none is owed
+ * @param recovering the container was lost while READY and is being brought back
+ * @param node the cluster address of the node hosting the tenant's entity (its single writer)
+ */
+public record TenantView(
+    String slug,
+    String displayName,
+    Phase phase,
+    int incarnation,
+    String containerName,
+    String containerId,
+    Endpoint endpoint,
+    Failure failure,
+    Step pendingStep,
+    boolean recovering,
+    String operationCorrelationId,
+    Instant createdAt,
+    Instant updatedAt,
+    String node)
+    implements CborSerializable {
+
+  /** @param phase the phase a retry resumes */
+  public record Failure(Phase phase, Step step, String reason, Instant at) implements CborSerializable {}
+
+  static TenantView of(TenantState s, String node) {
+    TenantState.Failure f = s.failure();
+    return new TenantView(s.slug(), s.displayName(), s.phase(), s.incarnation(), s.containerName(), s.containerId(),
+        s.endpoint(), f == null ? null : new Failure(f.phase(), f.step(), f.reason(), f.at()), s.pendingStep(),
+        s.recovering(), s.operationCorrelationId(), s.createdAt(), s.updatedAt(), node);
+  }
+}

@@ -1,0 +1,193 @@
+package berth.tenant;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import berth.tenant.StepRunner.GaveUp;
+import berth.tenant.StepRunner.Observed;
+import berth.tenant.StepRunner.Outcome;
+import berth.tenant.StepRunner.Succeeded;
+import berth.tenant.testing.FakeTenantDriver;
+import berth.tenant.testing.FakeTenantDriver.Op;
+import berth.tenant.testing.FakeTenantGuest;
+import com.typesafe.config.ConfigFactory;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The step runner on its own: retries, backoff, budgets, deadlines, and one call at a time. It runs
+ * inside a small host actor standing in for the entity: the host hands it the state the test sets,
+ * forwards its signals to it, and passes every outcome to a probe.
+ */
+class StepRunnerTest {
+
+  static final ActorTestKit testKit = ActorTestKit.create(TenantEntityTest.CONFIG);
+
+  FakeTenantDriver driver;
+  FakeTenantGuest guest;
+  AtomicReference<TenantState> state;
+  TestProbe<Outcome> outcomes;
+
+  @AfterAll
+  static void shutdown() {
+    testKit.shutdownTestKit();
+  }
+
+  @BeforeEach
+  void setUp() {
+    driver = new FakeTenantDriver();
+    guest = new FakeTenantGuest();
+    outcomes = testKit.createTestProbe();
+    state = new AtomicReference<>(provisioning());
+  }
+
+  static TenantSettings settings(String overrides) {
+    return TenantSettings.fromConfig(ConfigFactory.parseString(overrides).withFallback(TenantEntityTest.CONFIG));
+  }
+
+  static TenantState provisioning() {
+    Provenance p = new Provenance("alice", "onboarding", Instant.now(), "corr-1");
+    TenantSettings s = TenantEntityTest.settings;
+    return TenantState.empty("acme").provisioning(new TenantEvent.ProvisioningRequested("acme", "Acme", 1,
+        s.specFor("acme", 1), s.containerName("acme"), s.volumeName("acme"), p));
+  }
+
+  /** Wake: advance with the current state. StepSignal: hand it to the runner. Retry: a fresh budget. */
+  Behavior<TenantCommand> host(TenantSettings settings) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
+      StepRunner runner = new StepRunner("acme", ctx, timers, driver, guest, settings, Clock.systemUTC());
+      return Behaviors.receive(TenantCommand.class)
+          .onMessage(TenantCommand.Wake.class, w -> {
+            runner.advance(state.get());
+            return Behaviors.same();
+          })
+          .onMessage(TenantCommand.Retry.class, r -> {
+            runner.freshBudget();
+            return Behaviors.same();
+          })
+          .onMessage(TenantCommand.CheckContainer.class, c -> {
+            runner.inspect(state.get().containerName(), c.hint());
+            return Behaviors.same();
+          })
+          .onMessage(TenantCommand.StepSignal.class, signal -> {
+            runner.on(signal, state.get()).ifPresent(outcomes.ref()::tell);
+            return Behaviors.same();
+          })
+          .build();
+    }));
+  }
+
+  ActorRef<TenantCommand> start(TenantSettings settings) {
+    ActorRef<TenantCommand> runner = testKit.spawn(host(settings));
+    runner.tell(new TenantCommand.Wake());
+    return runner;
+  }
+
+  /** The fake driver answers inspections at once: when the probe has the answer, everything sent before was handled. */
+  void sync(ActorRef<TenantCommand> runner) {
+    runner.tell(new TenantCommand.CheckContainer("sync"));
+    assertInstanceOf(Observed.class, outcomes.receiveMessage());
+  }
+
+  @Test
+  void aRetryableFailureIsRetriedWithGrowingBackoffUntilTheStepSucceeds() {
+    TenantSettings s = settings("berth.tenant.retry { min-backoff = 100ms, max-backoff = 400ms, random-factor = 0 }");
+    driver.failNext(Op.CREATE, 3, DriverException.retryable("daemon unreachable", null));
+    long began = System.nanoTime();
+    start(s);
+    Succeeded ok = assertInstanceOf(Succeeded.class, outcomes.receiveMessage(Duration.ofSeconds(5)));
+    Duration took = Duration.ofNanos(System.nanoTime() - began);
+    assertEquals(Step.CREATE, ok.step());
+    assertEquals(4, driver.calls(Op.CREATE));
+    // waited at least 100 + 200 + 400 ms between the four attempts (a timer never fires early)
+    assertTrue(took.toMillis() >= 700, "retried after " + took.toMillis() + " ms");
+  }
+
+  @Test
+  void backoffDoublesFromTheMinimumUpToTheMaximumWithJitterOnTop() {
+    TenantSettings s = settings("berth.tenant.retry { min-backoff = 100ms, max-backoff = 1s, random-factor = 0.5 }");
+    assertEquals(List.of(100L, 200L, 400L, 800L, 1000L, 1000L),
+        List.of(1, 2, 3, 4, 5, 9).stream().map(a -> s.backoff(a, 0).toMillis()).toList());
+    assertEquals(150L, s.backoff(1, 1.0).toMillis());
+    assertEquals(1500L, s.backoff(7, 1.0).toMillis());
+  }
+
+  @Test
+  void retryableFailuresGiveUpWhenTheAttemptBudgetIsSpent() {
+    driver.failNext(Op.CREATE, 100, DriverException.retryable("daemon unreachable", null));
+    start(TenantEntityTest.settings);
+    GaveUp gaveUp = assertInstanceOf(GaveUp.class, outcomes.receiveMessage(Duration.ofSeconds(5)));
+    assertEquals(TenantEntityTest.settings.maxAttempts(), gaveUp.attempts());
+    assertEquals(TenantEntityTest.settings.maxAttempts(), driver.calls(Op.CREATE));
+    assertTrue(gaveUp.reason().startsWith("4 attempts exhausted: daemon unreachable"), gaveUp.reason());
+  }
+
+  @Test
+  void aPermanentFailureGivesUpAtOnce() {
+    driver.failNext(Op.CREATE, 1, DriverException.permanent("invalid spec", null));
+    start(TenantEntityTest.settings);
+    GaveUp gaveUp = assertInstanceOf(GaveUp.class, outcomes.receiveMessage());
+    assertEquals("permanent failure: invalid spec", gaveUp.reason());
+    assertEquals(1, driver.calls(Op.CREATE));
+  }
+
+  @Test
+  void retriesStopAtTheStepDeadline() {
+    TenantSettings s = settings("""
+        berth.tenant.retry { min-backoff = 50ms, max-backoff = 50ms, max-attempts = 1000 }
+        berth.tenant.step-deadline.create = 400ms
+        """);
+    driver.failNext(Op.CREATE, 10_000, DriverException.retryable("daemon unreachable", null));
+    start(s);
+    GaveUp gaveUp = assertInstanceOf(GaveUp.class, outcomes.receiveMessage(Duration.ofSeconds(5)));
+    assertTrue(gaveUp.reason().startsWith("deadline of PT0.4S exceeded"), gaveUp.reason());
+    assertTrue(gaveUp.attempts() < 1000, "stopped by the deadline, not the budget");
+  }
+
+  @Test
+  void aCallThatNeverAnswersIsGivenUpAsWedgedAndItsLateAnswerIsIgnored() {
+    TenantSettings s = settings("berth.tenant.step-deadline.create = 300ms");
+    driver.hold(Op.CREATE);
+    ActorRef<TenantCommand> runner = start(s);
+    GaveUp wedged = assertInstanceOf(GaveUp.class, outcomes.receiveMessage(Duration.ofSeconds(5)));
+    assertTrue(wedged.reason().startsWith("wedged: CREATE got no answer"), wedged.reason());
+    // the hung call fails late; that answer belongs to no attempt in flight and changes nothing
+    driver.failNext(Op.CREATE, 1, DriverException.permanent("late", null));
+    driver.release(Op.CREATE);
+    sync(runner);
+    // an operator's retry: a fresh budget and a new call, whose answer is the one reported
+    runner.tell(new TenantCommand.Retry(new Provenance("ops", "again", Instant.now(), "c"), testKit.<TenantCommand.Reply>createTestProbe().ref()));
+    runner.tell(new TenantCommand.Wake());
+    assertInstanceOf(Succeeded.class, outcomes.receiveMessage(Duration.ofSeconds(5)));
+    assertEquals(2, driver.calls(Op.CREATE));
+  }
+
+  @Test
+  void aTeardownWaitsForTheRunningStepThenRemovesWhatItCreated() {
+    driver.hold(Op.CREATE);
+    ActorRef<TenantCommand> runner = start(TenantEntityTest.settings);
+    sync(runner); // CREATE is in flight
+    assertEquals(1, driver.calls(Op.CREATE));
+    state.set(state.get().operation(Phase.TEARING_DOWN, "corr-2", Instant.now()));
+    runner.tell(new TenantCommand.Wake());
+    sync(runner);
+    assertEquals(0, driver.calls(Op.REMOVE), "REMOVE must not race the CREATE still in flight");
+    driver.release(Op.CREATE);
+    // the CREATE's answer is superseded (not reported); REMOVE runs next and is
+    Succeeded removed = assertInstanceOf(Succeeded.class, outcomes.receiveMessage(Duration.ofSeconds(5)));
+    assertEquals(Step.REMOVE, removed.step());
+    assertEquals(List.of("CREATE", "REMOVE"), driver.log());
+  }
+}
