@@ -3,6 +3,7 @@ package berth.router;
 import berth.tenant.Endpoint;
 import berth.tenant.RouteTable;
 import berth.tenant.RouteTable.Route;
+import berth.tenant.Slug;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -121,7 +122,10 @@ public final class TenantProxy implements Function<HttpRequest, CompletionStage<
     return result;
   }
 
-  /** The tenant label of the request's host, or null when the host is not a tenant address. */
+  /**
+   * The tenant label of the request's host, or null when the host is not a tenant address: one label
+   * under the base domain that is a {@link Slug} (no tenant can have any other name).
+   */
   String slugOf(HttpRequest request) {
     String host = request.getUri().host().address().toLowerCase(Locale.ROOT);
     if (host.endsWith(".")) {
@@ -131,7 +135,7 @@ public final class TenantProxy implements Function<HttpRequest, CompletionStage<
       return null;
     }
     String label = host.substring(0, host.length() - hostSuffix.length());
-    return label.isEmpty() || label.contains(".") ? null : label;
+    return Slug.valid(label) ? label : null;
   }
 
   private HttpRequest forward(HttpRequest request, Endpoint endpoint) {

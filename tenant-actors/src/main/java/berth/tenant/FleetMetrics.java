@@ -11,7 +11,7 @@ import org.apache.pekko.actor.typed.ExtensionId;
 /**
  * Counters of what this node's tenants and reconcile loop did: healing actions, reconcile actions,
  * wedged steps, driver errors. One instance per actor system; each node counts its own, and a
- * scraper adds them up. Exposed in Prometheus' text format by the admin API ({@code GET /metrics}).
+ * scraper adds them up. Exposed by the admin API ({@code GET /metrics}) as {@link PrometheusText} renders them.
  * Labels carry only fixed vocabularies (steps, actions, kinds), never tenant names.
  */
 public final class FleetMetrics implements Extension {

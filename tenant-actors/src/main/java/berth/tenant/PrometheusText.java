@@ -1,0 +1,44 @@
+package berth.tenant;
+
+import java.util.Collection;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Renders {@code GET /metrics} in Prometheus' text exposition format (version 0.0.4): tenants per
+ * phase, then every {@link FleetMetrics} counter under its help text.
+ */
+public final class PrometheusText {
+  /** The exposition format's content type. */
+  public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+  private PrometheusText() {}
+
+  /**
+   * @param phases the phase of every tenant in the read model
+   * @param counters this node's counters, as {@link FleetMetrics#snapshot()} gives them
+   */
+  public static String render(Collection<Phase> phases, Map<String, Long> counters) {
+    StringBuilder out = new StringBuilder();
+    out.append("# HELP berth_tenants Tenants per phase, from the read model.\n# TYPE berth_tenants gauge\n");
+    Map<Phase, Long> perPhase = new EnumMap<>(Phase.class);
+    for (Phase p : Phase.values()) {
+      if (p != Phase.EMPTY) perPhase.put(p, 0L);
+    }
+    phases.forEach(p -> perPhase.merge(p, 1L, Long::sum));
+    perPhase.forEach((p, n) ->
+        out.append("berth_tenants{phase=\"").append(p.name().toLowerCase()).append("\"} ").append(n).append('\n'));
+    for (var help : new TreeMap<>(FleetMetrics.HELP).entrySet()) {
+      String name = help.getKey();
+      out.append("# HELP ").append(name).append(' ').append(help.getValue()).append('\n')
+          .append("# TYPE ").append(name).append(" counter\n");
+      counters.forEach((series, n) -> {
+        if (series.equals(name) || series.startsWith(name + "{")) {
+          out.append(series).append(' ').append(n).append('\n');
+        }
+      });
+    }
+    return out.toString();
+  }
+}
