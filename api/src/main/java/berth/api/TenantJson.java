@@ -2,10 +2,7 @@ package berth.api;
 
 import berth.tenant.Endpoint;
 import berth.tenant.TenantDirectory.TenantSummary;
-import berth.tenant.TenantEvent;
-import berth.tenant.TenantState;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import berth.tenant.TenantView;
 import java.time.Instant;
 
 /** JSON shapes of the admin API (see docs/api.md). */
@@ -32,40 +29,28 @@ final class TenantJson {
       String endpoint,
       Failure failure,
       String lastError,
+      String step,
       Instant createdAt,
       Instant updatedAt,
       String node) {
 
-    /** From the entity: always current, with the node hosting it. */
-    static Tenant of(TenantState s, String node) {
-      Failure f = s.failure() == null ? null
-          : new Failure(s.failure().phase().name(), s.failure().step().name(), s.failure().reason(), s.failure().at());
-      return new Tenant(s.slug(), s.displayName(), s.phase().name(), s.incarnation(), s.containerName(),
-          s.containerId(), authority(s.endpoint()), f, f == null ? null : f.reason(), s.createdAt(), s.updatedAt(), node);
+    /** From the entity: always current, with the node hosting it and the step under way. */
+    static Tenant of(TenantView t) {
+      Failure f = t.failure() == null ? null
+          : new Failure(t.failure().phase().name(), t.failure().step().name(), t.failure().reason(), t.failure().at());
+      return new Tenant(t.slug(), t.displayName(), t.phase().name(), t.incarnation(), t.containerName(),
+          t.containerId(), authority(t.endpoint()), f, f == null ? null : f.reason(),
+          t.pendingStep() == null ? null : t.pendingStep().name(), t.createdAt(), t.updatedAt(), t.node());
     }
 
+    /** From the read model, which lags the entities a little and knows no node or step. */
     static Tenant of(TenantSummary s) {
       return new Tenant(s.slug(), s.displayName(), s.phase().name(), s.incarnation(), s.containerName(),
-          s.containerId(), authority(s.endpoint()), null, s.lastError(), s.createdAt(), s.updatedAt(), null);
+          s.containerId(), authority(s.endpoint()), null, s.lastError(), null, s.createdAt(), s.updatedAt(), null);
     }
   }
 
   static String authority(Endpoint e) {
     return e == null ? null : e.authority();
-  }
-
-  /** One journal entry: sequence number, event type, provenance, and the event's own fields. */
-  static JsonNode event(long sequenceNr, TenantEvent event) {
-    ObjectNode node = Json.MAPPER.createObjectNode();
-    node.put("sequenceNr", sequenceNr);
-    node.put("type", event.getClass().getSimpleName());
-    node.put("at", event.provenance().at().toString());
-    node.put("principal", event.provenance().principal());
-    node.put("reason", event.provenance().reason());
-    node.put("correlationId", event.provenance().correlationId());
-    ObjectNode data = Json.MAPPER.valueToTree(event);
-    data.remove("provenance");
-    node.set("data", data);
-    return node;
   }
 }

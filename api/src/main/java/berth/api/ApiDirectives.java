@@ -1,0 +1,214 @@
+package berth.api;
+
+import berth.tenant.Provenance;
+import berth.tenant.Slug;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpEntity;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCode;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.HttpChallenge;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.apache.pekko.http.javadsl.model.headers.WWWAuthenticate;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.Directives;
+import org.apache.pekko.http.javadsl.server.ExceptionHandler;
+import org.apache.pekko.http.javadsl.server.RejectionHandler;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.scaladsl.model.EntityStreamSizeException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What every admin API route shares: authentication, the correlation id, the database gate, reading
+ * a JSON body, edge validation, and the error envelope {@code {"error": ..., "message": ...}} with the
+ * exception and rejection handlers that keep every error in it. Routes per resource extend this.
+ */
+abstract class ApiDirectives extends AllDirectives {
+  private static final Logger log = LoggerFactory.getLogger(ApiDirectives.class);
+
+  private static final Pattern CORRELATION_ID = Pattern.compile("[A-Za-z0-9._:-]{1,100}");
+  static final int MAX_REASON = 500;
+
+  protected final ActorSystem<?> system;
+  protected final ApiSettings settings;
+  protected final Clock clock;
+  private final BooleanSupplier databaseAvailable;
+  private final byte[] expectedAuthorization;
+
+  /**
+   * @param databaseAvailable whether the journal can be written now; while it cannot, writes and
+   *     database reads are refused at once with 503
+   */
+  ApiDirectives(ActorSystem<?> system, ApiSettings settings, BooleanSupplier databaseAvailable, Clock clock) {
+    this.system = system;
+    this.settings = settings;
+    this.clock = clock;
+    this.databaseAvailable = databaseAvailable;
+    this.expectedAuthorization = ("Bearer " + settings.token()).getBytes(StandardCharsets.UTF_8);
+  }
+
+  // ---------------------------------------------------------------- who and which request
+
+  /** Admits requests bearing the admin token; the inner route gets the principal recorded in events. */
+  protected Route authenticated(Function<String, Route> inner) {
+    return optionalHeaderValueByName("Authorization", header -> {
+      boolean ok = header.isPresent() && !settings.token().isEmpty()
+          && MessageDigest.isEqual(header.get().getBytes(StandardCharsets.UTF_8), expectedAuthorization);
+      if (!ok) {
+        return respondWithHeader(WWWAuthenticate.create(HttpChallenge.createOAuth2("berth")), () ->
+            complete(StatusCodes.UNAUTHORIZED, error("unauthorized",
+                header.isPresent() ? "the bearer token is not valid" : "an Authorization: Bearer <token> header is required")));
+      }
+      return inner.apply(settings.principal());
+    });
+  }
+
+  /** The caller's {@code X-Correlation-Id} when it is well-formed, else a new one; echoed in the response. */
+  protected Route correlated(Function<String, Route> inner) {
+    return optionalHeaderValueByName("X-Correlation-Id", given -> {
+      String id = given.filter(g -> CORRELATION_ID.matcher(g).matches()).orElseGet(() -> UUID.randomUUID().toString());
+      return respondWithHeader(RawHeader.create("X-Correlation-Id", id), () -> inner.apply(id));
+    });
+  }
+
+  /** Refuses at once, without touching anything, while the database does not answer. */
+  protected Route database(Supplier<Route> inner) {
+    if (databaseAvailable.getAsBoolean()) {
+      return inner.get();
+    }
+    return extractRequestEntity(entity -> {
+      entity.discardBytes(system);
+      return complete(StatusCodes.SERVICE_UNAVAILABLE, error("unavailable",
+          "the database is not reachable; nothing was changed. Try again shortly"));
+    });
+  }
+
+  // ---------------------------------------------------------------- edge validation
+
+  protected Route validSlug(String slug, Supplier<Route> inner) {
+    return Slug.valid(slug) ? inner.get() : badRequest(Slug.problem(slug));
+  }
+
+  /**
+   * Reads the whole body (at most max-body-size bytes) as one JSON value of the given type. An empty
+   * body is accepted only when {@code required} is false, and then yields null.
+   */
+  protected <T> Route jsonBody(Class<T> type, boolean required, Function<T, Route> inner) {
+    return extractRequestEntity(entity -> onComplete(
+        entity.withSizeLimit(settings.maxBodyBytes()).toStrict(settings.askTimeout().toMillis(), system),
+        strict -> {
+          if (strict.isFailure()) {
+            return causedBySizeLimit(strict.failed().get())
+                ? badRequest("request body exceeds " + settings.maxBodyBytes() + " bytes")
+                : badRequest("request body could not be read");
+          }
+          byte[] bytes = strict.get().getData().toArray();
+          if (bytes.length == 0 || new String(bytes, StandardCharsets.UTF_8).isBlank()) {
+            return required ? badRequest("a JSON body is required") : inner.apply(null);
+          }
+          try {
+            T value = Json.MAPPER.readValue(bytes, type);
+            if (value == null) return badRequest("the body must be a JSON object");
+            return inner.apply(value);
+          } catch (UnrecognizedPropertyException e) {
+            return badRequest("unknown field '" + printable(e.getPropertyName()) + "'");
+          } catch (JsonProcessingException e) {
+            return badRequest("malformed JSON: " + printable(e.getOriginalMessage()));
+          } catch (IOException e) {
+            return badRequest("request body could not be read");
+          }
+        }));
+  }
+
+  private static boolean causedBySizeLimit(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof EntityStreamSizeException) return true;
+    }
+    return false;
+  }
+
+  /** A problem with the optional free-text reason, or empty when it is acceptable. */
+  protected Optional<Route> checkReason(String reason) {
+    if (reason != null && (reason.length() > MAX_REASON || hasControlCharacters(reason))) {
+      return Optional.of(badRequest("field 'reason' must be at most " + MAX_REASON + " printable characters"));
+    }
+    return Optional.empty();
+  }
+
+  /** Who asked, why (the caller's reason, else {@code defaultReason}), now, and under which request. */
+  protected Provenance provenance(String principal, String reason, String defaultReason, String correlationId) {
+    String why = reason == null || reason.isBlank() ? defaultReason : reason.strip();
+    return new Provenance(principal, why, clock.instant(), correlationId);
+  }
+
+  protected static boolean hasControlCharacters(String s) {
+    return s.chars().anyMatch(Character::isISOControl);
+  }
+
+  /** Caller input quoted in a message: cut short, control characters masked. */
+  protected static String printable(String s) {
+    if (s == null) return "";
+    String cut = s.length() > 60 ? s.substring(0, 60) + "…" : s;
+    return cut.replaceAll("\\p{Cntrl}", "?");
+  }
+
+  // ---------------------------------------------------------------- responses
+
+  protected Route badRequest(String message) {
+    return complete(StatusCodes.BAD_REQUEST, error("bad_request", message));
+  }
+
+  protected Route json(StatusCode status, Object body) {
+    return complete(status, jsonEntity(body));
+  }
+
+  static HttpEntity.Strict error(String error, String message) {
+    return jsonEntity(new TenantJson.Error(error, message));
+  }
+
+  static HttpEntity.Strict jsonEntity(Object body) {
+    try {
+      return HttpEntities.create(ContentTypes.APPLICATION_JSON, Json.MAPPER.writeValueAsBytes(body));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("response not serializable", e);
+    }
+  }
+
+  /** Any exception a route lets escape: 500, logged here, with no detail for the caller. */
+  static ExceptionHandler exceptions() {
+    return ExceptionHandler.newBuilder()
+        .matchAny(e -> {
+          log.error("Admin API request failed", e);
+          return Directives.complete(StatusCodes.INTERNAL_SERVER_ERROR,
+              error("internal", "the request failed; see the node's log"));
+        })
+        .build();
+  }
+
+  /** Pekko's own rejections (405, 415, ...) keep their status and message, in the JSON error shape. */
+  static RejectionHandler rejections() {
+    return RejectionHandler.defaultHandler().mapRejectionResponse(response -> {
+      if (response.entity().getContentType().equals(ContentTypes.APPLICATION_JSON)) {
+        return response;
+      }
+      String text = response.entity() instanceof HttpEntity.Strict s ? s.getData().utf8String() : response.status().reason();
+      return HttpResponse.create().withStatus(response.status()).addHeaders(response.getHeaders())
+          .withEntity(error(response.status().reason().toLowerCase().replace(' ', '_'), text));
+    });
+  }
+}

@@ -1,0 +1,94 @@
+package berth.api;
+
+import berth.tenant.Endpoint;
+import berth.tenant.TenantEvent;
+import berth.tenant.TenantEvent.ContainerCreated;
+import berth.tenant.TenantEvent.ContainerLost;
+import berth.tenant.TenantEvent.ContainerRecovered;
+import berth.tenant.TenantEvent.ContainerStarted;
+import berth.tenant.TenantEvent.ProvisioningRequested;
+import berth.tenant.TenantEvent.RetryRequested;
+import berth.tenant.TenantEvent.StepFailed;
+import berth.tenant.TenantEvent.TeardownRequested;
+import berth.tenant.TenantEvent.TenantInitialized;
+import berth.tenant.TenantEvent.TenantRetired;
+import berth.tenant.TenantSpec;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The public JSON of a journal entry ({@code GET /api/tenants/{slug}/events}, docs/api.md): one
+ * record per event type, written out field by field, so that renaming a field of an event class
+ * cannot change the API. A new event type fails to compile here until it has a view.
+ */
+final class EventJson {
+  private EventJson() {}
+
+  /** One entry: where it stands in the journal, what happened, and who asked, why, when. */
+  record Entry(long sequenceNr, String type, Instant at, String principal, String reason, String correlationId,
+      Object data) {}
+
+  record Spec(String image, int containerPort, long memoryBytes, long nanoCpus, long pidsLimit,
+      Map<String, String> labels, List<String> envNames) {}
+
+  record EndpointJson(String host, int port) {
+    static EndpointJson of(Endpoint e) {
+      return e == null ? null : new EndpointJson(e.host(), e.port());
+    }
+  }
+
+  record Provisioning(String slug, String displayName, int incarnation, Spec spec, String containerName,
+      String volumeName) {}
+
+  record Created(String containerId, boolean adopted) {}
+
+  record Started(String containerId, EndpointJson endpoint) {}
+
+  record Initialized(EndpointJson endpoint) {}
+
+  record Lost(String containerId, String observed) {}
+
+  record Recovered(String containerId, EndpointJson endpoint) {}
+
+  record Failed(String phase, String step, String reason, int attempts) {}
+
+  record Retried(String resumedPhase) {}
+
+  record Nothing() {}
+
+  record Retired(String containerName, String volumeName) {}
+
+  static Entry entry(long sequenceNr, TenantEvent event) {
+    var p = event.provenance();
+    return new Entry(sequenceNr, event.getClass().getSimpleName(), p.at(), p.principal(), p.reason(), p.correlationId(),
+        data(event));
+  }
+
+  private static Object data(TenantEvent event) {
+    if (event instanceof ProvisioningRequested e) {
+      TenantSpec s = e.spec();
+      return new Provisioning(e.slug(), e.displayName(), e.incarnation(), new Spec(s.image(), s.containerPort(),
+          s.memoryBytes(), s.nanoCpus(), s.pidsLimit(), s.labels(), s.envNames()), e.containerName(), e.volumeName());
+    } else if (event instanceof ContainerCreated e) {
+      return new Created(e.containerId(), e.adopted());
+    } else if (event instanceof ContainerStarted e) {
+      return new Started(e.containerId(), EndpointJson.of(e.endpoint()));
+    } else if (event instanceof TenantInitialized e) {
+      return new Initialized(EndpointJson.of(e.endpoint()));
+    } else if (event instanceof ContainerLost e) {
+      return new Lost(e.containerId(), e.observed().label());
+    } else if (event instanceof ContainerRecovered e) {
+      return new Recovered(e.containerId(), EndpointJson.of(e.endpoint()));
+    } else if (event instanceof StepFailed e) {
+      return new Failed(e.phase().name(), e.step().name(), e.reason(), e.attempts());
+    } else if (event instanceof RetryRequested e) {
+      return new Retried(e.resumedPhase().name());
+    } else if (event instanceof TeardownRequested) {
+      return new Nothing();
+    } else if (event instanceof TenantRetired e) {
+      return new Retired(e.containerName(), e.volumeName());
+    }
+    throw new IllegalArgumentException("no JSON view for " + event.getClass().getName());
+  }
+}

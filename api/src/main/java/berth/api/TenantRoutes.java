@@ -1,0 +1,192 @@
+package berth.api;
+
+import berth.api.TenantJson.Because;
+import berth.api.TenantJson.CreateTenant;
+import berth.api.TenantJson.Tenant;
+import berth.tenant.Phase;
+import berth.tenant.Provenance;
+import berth.tenant.Slug;
+import berth.tenant.TenantCommand;
+import berth.tenant.TenantCommand.Accepted;
+import berth.tenant.TenantCommand.Rejected;
+import berth.tenant.TenantCommand.Reply;
+import berth.tenant.TenantDirectory;
+import berth.tenant.TenantEntity;
+import berth.tenant.TenantEvent;
+import berth.tenant.TenantView;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BiFunction;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.http.javadsl.model.StatusCode;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.Location;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.persistence.query.PersistenceQuery;
+import org.apache.pekko.persistence.query.javadsl.CurrentEventsByPersistenceIdQuery;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code /api/tenants}: tenants are created, inspected, retried and torn down by asking their
+ * entities; listings come from the read model; a tenant's history comes from its journal.
+ */
+final class TenantRoutes extends ApiDirectives {
+  private static final Logger log = LoggerFactory.getLogger(TenantRoutes.class);
+  private static final int MAX_DISPLAY_NAME = 100;
+
+  private final ClusterSharding sharding;
+  private final TenantDirectory directory;
+  private final CurrentEventsByPersistenceIdQuery journal;
+  private final SsoIssuer sso;
+
+  TenantRoutes(ActorSystem<?> system, TenantDirectory directory, ApiSettings settings, SsoIssuer sso,
+      BooleanSupplier databaseAvailable, Clock clock) {
+    super(system, settings, databaseAvailable, clock);
+    this.sharding = ClusterSharding.get(system);
+    this.directory = directory;
+    this.sso = sso;
+    this.journal = PersistenceQuery.get(system)
+        .getReadJournalFor(CurrentEventsByPersistenceIdQuery.class, settings.readJournal());
+  }
+
+  /** The routes under {@code /api}, for an authenticated principal and the request's correlation id. */
+  Route route(String principal, String correlationId) {
+    return pathPrefix("tenants", () -> concat(
+        pathEndOrSingleSlash(() -> concat(
+            get(() -> database(this::list)),
+            post(() -> database(() -> create(principal, correlationId))))),
+        pathPrefix(PathMatchers.segment(), slug -> validSlug(slug, () -> concat(
+            pathEndOrSingleSlash(() -> concat(
+                get(() -> show(slug)),
+                delete(() -> database(() -> teardown(slug, principal, correlationId))))),
+            path("events", () -> get(() -> database(() -> events(slug)))),
+            path("sso", () -> concat(get(() -> handoff(slug, principal)), post(() -> handoff(slug, principal)))),
+            path("retry", () -> post(() -> database(() -> retry(slug, principal, correlationId)))))))));
+  }
+
+  private Route list() {
+    return onSuccess(directory.list(), rows -> json(StatusCodes.OK,
+        Map.of("tenants", rows.stream().map(Tenant::of).toList())));
+  }
+
+  private Route create(String principal, String correlationId) {
+    return jsonBody(CreateTenant.class, true, body -> {
+      if (body.slug() == null) {
+        return badRequest("field 'slug' is required");
+      }
+      if (!Slug.valid(body.slug())) {
+        return badRequest(Slug.problem(body.slug()));
+      }
+      String displayName = body.displayName() == null ? body.slug() : body.displayName().strip();
+      if (displayName.isEmpty() || displayName.length() > MAX_DISPLAY_NAME || hasControlCharacters(displayName)) {
+        return badRequest("field 'displayName' must be 1 to " + MAX_DISPLAY_NAME + " printable characters");
+      }
+      Optional<Route> badReason = checkReason(body.reason());
+      if (badReason.isPresent()) return badReason.get();
+      Provenance by = provenance(principal, body.reason(), "tenant created via admin API", correlationId);
+      return answer(body.slug(), r -> new TenantCommand.Provision(displayName, by, r), StatusCodes.ACCEPTED);
+    });
+  }
+
+  private Route show(String slug) {
+    return answer(slug, TenantCommand.Get::new, StatusCodes.OK);
+  }
+
+  private Route teardown(String slug, String principal, String correlationId) {
+    return withReason(principal, correlationId, "teardown requested via admin API",
+        by -> answer(slug, r -> new TenantCommand.Teardown(by, r), StatusCodes.ACCEPTED));
+  }
+
+  private Route retry(String slug, String principal, String correlationId) {
+    return withReason(principal, correlationId, "retry requested via admin API",
+        by -> answer(slug, r -> new TenantCommand.Retry(by, r), StatusCodes.ACCEPTED));
+  }
+
+  /** The optional body {@code {"reason": ...}} of DELETE and retry, as the command's provenance. */
+  private Route withReason(String principal, String correlationId, String defaultReason, Function<Provenance, Route> inner) {
+    return jsonBody(Because.class, false, body -> {
+      String reason = body == null ? null : body.reason();
+      Optional<Route> badReason = checkReason(reason);
+      if (badReason.isPresent()) return badReason.get();
+      return inner.apply(provenance(principal, reason, defaultReason, correlationId));
+    });
+  }
+
+  private Route events(String slug) {
+    CompletionStage<List<EventJson.Entry>> history = journal
+        .currentEventsByPersistenceId(TenantEntity.persistenceId(slug).id(), 0L, Long.MAX_VALUE)
+        .map(env -> EventJson.entry(env.sequenceNr(), (TenantEvent) env.event()))
+        .runWith(Sink.seq(), system);
+    return onSuccess(history, entries -> entries.isEmpty()
+        ? complete(StatusCodes.NOT_FOUND, error("not_found", "no tenant '" + slug + "'"))
+        : json(StatusCodes.OK, Map.of("slug", slug, "events", entries)));
+  }
+
+  /**
+   * Mints a single-use sign-in link into a READY tenant and redirects to it (303, so a POST from a
+   * form or {@code curl -L} follows with GET). The body repeats the link for API clients.
+   */
+  private Route handoff(String slug, String principal) {
+    return extractRequestEntity(entity -> {
+      entity.discardBytes(system);
+      return ask(slug, TenantCommand.Get::new, tenant -> {
+        if (tenant.phase() != Phase.READY) {
+          return complete(StatusCodes.CONFLICT, error("illegal_state",
+              "tenant '" + slug + "' is " + tenant.phase() + "; sign-in needs a READY tenant"));
+        }
+        SsoIssuer.Handoff h = sso.mint(principal, slug);
+        log.info("SSO handoff into tenant {} for {} (token id {}, expires {})", slug, principal, h.tokenId(), h.expiresAt());
+        return respondWithHeaders(List.of(Location.create(h.url()), RawHeader.create("Cache-Control", "no-store")),
+            () -> json(StatusCodes.SEE_OTHER, Map.of("url", h.url(), "tokenId", h.tokenId(), "expiresAt", h.expiresAt())));
+      });
+    });
+  }
+
+  // ---------------------------------------------------------------- entity conversation
+
+  private Route answer(String slug, Function<ActorRef<Reply>, TenantCommand> command, StatusCode onSuccess) {
+    return ask(slug, command, tenant -> {
+      Route body = json(onSuccess, Tenant.of(tenant));
+      return onSuccess == StatusCodes.ACCEPTED
+          ? respondWithHeader(Location.create("/api/tenants/" + slug), () -> body)
+          : body;
+    });
+  }
+
+  /** Asks the tenant's entity; an accepted reply goes to {@code onAccepted}, a rejection becomes 404/409. */
+  private Route ask(String slug, Function<ActorRef<Reply>, TenantCommand> command, Function<TenantView, Route> onAccepted) {
+    CompletionStage<Reply> reply =
+        sharding.entityRefFor(TenantEntity.TYPE_KEY, slug).ask(command::apply, settings.askTimeout());
+    return onComplete(reply, result -> {
+      if (result.isFailure()) {
+        Throwable t = result.failed().get();
+        log.warn("Tenant {} did not answer: {}", slug, t.toString());
+        String why = t instanceof TimeoutException
+            ? "tenant '" + slug + "' did not answer within " + settings.askTimeout().toSeconds() + "s; try again"
+            : "tenant '" + slug + "' is unavailable; try again";
+        return complete(StatusCodes.SERVICE_UNAVAILABLE, error("unavailable", why));
+      }
+      if (result.get() instanceof Accepted a) {
+        return onAccepted.apply(a.tenant());
+      }
+      Rejected rejected = (Rejected) result.get();
+      StatusCode status = switch (rejected.reason()) {
+        case NOT_FOUND -> StatusCodes.NOT_FOUND;
+        case ALREADY_EXISTS, ILLEGAL_STATE -> StatusCodes.CONFLICT;
+      };
+      return complete(status, error(rejected.reason().name().toLowerCase(), rejected.message()));
+    });
+  }
+}
