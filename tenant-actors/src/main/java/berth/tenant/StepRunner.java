@@ -164,6 +164,8 @@ final class StepRunner {
     if (state.pendingStep() != f.step()) {
       return supersededBy(state);
     }
+    metrics.increment(FleetMetrics.DRIVER_ERRORS, "step", f.step().name().toLowerCase(),
+        "kind", f.retryable() ? "retryable" : "permanent");
     if (f.step() == Step.START && f.containerMissing()) {
       return Optional.of(new ContainerMissing(f.step(), f.reason()));
     }

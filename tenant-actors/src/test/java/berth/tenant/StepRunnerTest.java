@@ -141,6 +141,8 @@ class StepRunnerTest {
     GaveUp gaveUp = assertInstanceOf(GaveUp.class, outcomes.receiveMessage());
     assertEquals("permanent failure: invalid spec", gaveUp.reason());
     assertEquals(1, driver.calls(Op.CREATE));
+    assertTrue(FleetMetrics.get(testKit.system()).snapshot()
+        .getOrDefault("berth_driver_errors_total{step=\"create\",kind=\"permanent\"}", 0L) >= 1);
   }
 
   @Test
