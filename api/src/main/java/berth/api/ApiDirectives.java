@@ -59,7 +59,7 @@ abstract class ApiDirectives extends AllDirectives {
     this.settings = settings;
     this.clock = clock;
     this.databaseAvailable = databaseAvailable;
-    this.expectedAuthorization = ("Bearer " + settings.token()).getBytes(StandardCharsets.UTF_8);
+    this.expectedAuthorization = ("Bearer " + settings.token().value()).getBytes(StandardCharsets.UTF_8);
   }
 
   // ---------------------------------------------------------------- who and which request
@@ -67,7 +67,7 @@ abstract class ApiDirectives extends AllDirectives {
   /** Admits requests bearing the admin token; the inner route gets the principal recorded in events. */
   protected Route authenticated(Function<String, Route> inner) {
     return optionalHeaderValueByName("Authorization", header -> {
-      boolean ok = header.isPresent() && !settings.token().isEmpty()
+      boolean ok = header.isPresent() && !settings.token().value().isEmpty()
           && MessageDigest.isEqual(header.get().getBytes(StandardCharsets.UTF_8), expectedAuthorization);
       if (!ok) {
         return respondWithHeader(WWWAuthenticate.create(HttpChallenge.createOAuth2("berth")), () ->

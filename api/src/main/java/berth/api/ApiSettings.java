@@ -1,18 +1,22 @@
 package berth.api;
 
 import com.typesafe.config.Config;
+import java.nio.file.Path;
 import java.time.Duration;
 
-/** The {@code berth.api} namespace, with the token already resolved (see the cluster module's Main). */
+/**
+ * The {@code berth.api} namespace (defaults in this module's reference.conf), with the admin token
+ * resolved: configured, or generated once and kept in {@code token-file}.
+ */
 public record ApiSettings(
-    String host, int port, String token, String principal, int maxBodyBytes, Duration askTimeout, String readJournal) {
+    String host, int port, NodeSecret token, String principal, int maxBodyBytes, Duration askTimeout, String readJournal) {
 
-  public static ApiSettings fromConfig(Config root, String token) {
+  public static ApiSettings fromConfig(Config root) {
     Config c = root.getConfig("berth.api");
     return new ApiSettings(
         c.getString("host"),
         c.getInt("port"),
-        token,
+        NodeSecret.resolve(c.getString("token"), Path.of(c.getString("token-file"))),
         c.getString("principal"),
         Math.toIntExact(c.getBytes("max-body-size")),
         c.getDuration("ask-timeout"),

@@ -1,6 +1,7 @@
 package berth.api;
 
 import com.auth0.jwt.algorithms.Algorithm;
+import com.typesafe.config.Config;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -40,6 +41,26 @@ public final class SsoKeys {
     this.privateKey = privateKey;
     this.publicKey = publicKey;
     this.publicKeyPem = publicKeyPem;
+  }
+
+  /**
+   * The keys the {@code berth.sso} namespace configures. A misconfigured key pair stops the node at
+   * start, not at the first sign-in.
+   */
+  public static SsoKeys fromConfig(Config root) {
+    Config c = root.getConfig("berth.sso");
+    String algorithm = c.getString("algorithm");
+    return switch (algorithm) {
+      case "HS256" -> hs256(NodeSecret.resolve(c.getString("secret"), Path.of(c.getString("secret-file")))
+          .value().getBytes(StandardCharsets.UTF_8));
+      case "RS256" -> {
+        if (c.getString("private-key-file").isBlank() || c.getString("public-key-file").isBlank()) {
+          throw new IllegalArgumentException("berth.sso.algorithm = RS256 needs berth.sso.private-key-file and public-key-file");
+        }
+        yield rs256(Path.of(c.getString("private-key-file")), Path.of(c.getString("public-key-file")));
+      }
+      default -> throw new IllegalArgumentException("berth.sso.algorithm must be HS256 or RS256, not '" + algorithm + "'");
+    };
   }
 
   /** HS256 with per-tenant keys derived from {@code secret} (at least 32 bytes). */

@@ -49,6 +49,7 @@ class AdminRoutesTest {
       pekko.remote.artery.canonical { hostname = "127.0.0.1", port = 0 }
       berth.api.read-journal = "pekko.persistence.testkit.query"
       berth.api.port = 0
+      berth.api.token = "test-token-123"
       berth.tenant.retry { min-backoff = 5ms, max-backoff = 20ms }
       """)
       .withFallback(PersistenceTestKitPlugin.getInstance().config())
@@ -80,7 +81,7 @@ class AdminRoutesTest {
         return CompletableFuture.completedFuture(Optional.empty());
       }
     };
-    ApiSettings settings = ApiSettings.fromConfig(CONFIG, TOKEN);
+    ApiSettings settings = ApiSettings.fromConfig(CONFIG);
     SsoIssuer sso = new SsoIssuer(SSO_KEYS, Duration.ofSeconds(60), slug -> "http://" + slug + ".tenants.test:8080",
         Clock.systemUTC());
     var routes = new AdminRoutes(testKit.system(), directory, settings, sso, () -> databaseUp, Clock.systemUTC()).routes();

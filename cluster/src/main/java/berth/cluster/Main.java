@@ -11,7 +11,7 @@ public final class Main {
     Config config = NodeConfig.load();
     BerthNode node;
     try {
-      node = BerthNode.start(config);
+      node = BerthNode.start(config, BerthNode.Hooks.NONE);
     } catch (DockerEngine.EngineUnreachableException e) {
       System.err.println("berth: " + e.getMessage());
       System.exit(2);

@@ -117,7 +117,7 @@ class CrashInjectionTest {
     DockerClient docker = nodes.docker();
     List<String> provisioned = List.of("intent-a", "created-a", "started-a", "init-a");
     try {
-      try (BerthNode first = BerthNode.start(nodes.config(), DiesMidStep::new, DiesMidInit::new)) {
+      try (BerthNode first = BerthNode.start(nodes.config(), BerthNode.Hooks.wrapDriver(DiesMidStep::new).wrapGuest(DiesMidInit::new))) {
         assertEquals(202, call(first, "POST", "/api/tenants", "{\"slug\":\"teardown-a\"}").statusCode());
         awaitPhase(first, "teardown-a", "READY", WITHIN);
         assertEquals(202, call(first, "DELETE", "/api/tenants/teardown-a", null).statusCode());
@@ -134,7 +134,7 @@ class CrashInjectionTest {
         assertEquals("TEARING_DOWN", tenant(first, "teardown-a").path("phase").asText());
       } // the first node dies here, every withheld outcome unjournaled
 
-      try (BerthNode second = BerthNode.start(nodes.config())) {
+      try (BerthNode second = BerthNode.start(nodes.config(), BerthNode.Hooks.NONE)) {
         // no request: the reconcile loop wakes every tenant mid-operation
         for (String slug : provisioned) {
           awaitPhase(second, slug, "READY", WITHIN);

@@ -34,7 +34,7 @@ class DatabaseOutageTest {
     var config = ConfigFactory.parseString("berth.db { url = \"%s\", user = postgres, password = \"\" }"
         .formatted(pg.jdbcUrl())).withFallback(nodes.config());
     List<String> acknowledged = new ArrayList<>();
-    try (BerthNode node = BerthNode.start(config)) {
+    try (BerthNode node = BerthNode.start(config, BerthNode.Hooks.NONE)) {
       assertEquals(202, call(node, "POST", "/api/tenants", "{\"slug\":\"before\"}").statusCode());
       awaitPhase(node, "before", "READY", WITHIN);
 

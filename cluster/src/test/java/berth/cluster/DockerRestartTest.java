@@ -68,7 +68,7 @@ class DockerRestartTest {
 
     TestNodes nodes = new TestNodes(dir);
     DockerClient docker = nodes.docker();
-    try (BerthNode node = BerthNode.start(nodes.config())) {
+    try (BerthNode node = BerthNode.start(nodes.config(), BerthNode.Hooks.NONE)) {
       for (String slug : List.of("steady-a", "steady-b")) {
         assertEquals(202, call(node, "POST", "/api/tenants", "{\"slug\":\"" + slug + "\"}").statusCode());
       }

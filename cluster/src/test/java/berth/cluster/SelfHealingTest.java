@@ -41,7 +41,7 @@ class SelfHealingTest {
   static void start() throws Exception {
     nodes = new TestNodes(dir);
     docker = nodes.docker();
-    node = BerthNode.start(nodes.config(), CreateThenHangForSlowTenants::new);
+    node = BerthNode.start(nodes.config(), BerthNode.Hooks.wrapDriver(CreateThenHangForSlowTenants::new));
   }
 
   @AfterAll

@@ -43,6 +43,11 @@ public final class ReferenceImage {
 
   private ReferenceImage() {}
 
+  /** Builds the configured reference image ({@code berth.docker.reference-image.tag}) when missing or stale. */
+  public static void ensure(DockerClient docker, DockerSettings settings) {
+    ensure(docker, settings, settings.referenceImageTag());
+  }
+
   /** Builds {@code tag} unless an image of that tag built from the same inputs exists. */
   public static void ensure(DockerClient docker, DockerSettings settings, String tag) {
     byte[] app = appJar();

@@ -17,6 +17,7 @@ import org.apache.pekko.actor.typed.ExtensionId;
 public final class FleetMetrics implements Extension {
   public static final String HEALING = "berth_healing_actions_total";
   public static final String RECONCILE = "berth_reconcile_actions_total";
+  public static final String RECONCILE_PASSES = "berth_reconcile_passes_total";
   public static final String WEDGED = "berth_wedged_steps_total";
   public static final String DRIVER_ERRORS = "berth_driver_errors_total";
   public static final String STEP_FAILURES = "berth_step_failures_total";
@@ -32,6 +33,7 @@ public final class FleetMetrics implements Extension {
   public static final Map<String, String> HELP = Map.of(
       HEALING, "Healing actions taken for READY tenants (action: container_lost, container_recovered, crash_loop).",
       RECONCILE, "Actions of the reconcile loop (action: wake, check, orphan_removed).",
+      RECONCILE_PASSES, "Completed passes of the reconcile loop, on the node running it.",
       WEDGED, "Steps that got no answer within their deadline and were failed (step).",
       DRIVER_ERRORS, "Failed driver or guest calls (step, kind: retryable, permanent).",
       STEP_FAILURES, "Steps that failed for good (step).");

@@ -1,15 +1,7 @@
-package berth.cluster;
+package berth.tenant;
 
-import berth.tenant.ContainerInfo;
-import berth.tenant.FleetMetrics;
-import berth.tenant.Labels;
-import berth.tenant.Phase;
-import berth.tenant.TenantCommand;
-import berth.tenant.TenantDirectory;
 import berth.tenant.TenantDirectory.TenantSummary;
-import berth.tenant.TenantDriver;
-import berth.tenant.TenantEntity;
-import berth.tenant.TenantView;
+import com.typesafe.config.Config;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -62,8 +54,14 @@ public final class Reconciler extends AbstractBehavior<Reconciler.Command> {
 
   private record Reaped(ContainerInfo container, String why, Throwable failure) implements Command {}
 
-  /** Settings of the loop ({@code berth.reconcile}). */
-  public record Settings(Duration initialDelay, Duration interval, Duration orphanGrace, Duration askTimeout) {}
+  /** Settings of the loop: the {@code berth.reconcile} namespace (defaults in this module's reference.conf). */
+  public record Settings(Duration initialDelay, Duration interval, Duration orphanGrace, Duration askTimeout) {
+    public static Settings fromConfig(Config root) {
+      Config c = root.getConfig("berth.reconcile");
+      return new Settings(c.getDuration("initial-delay"), c.getDuration("interval"), c.getDuration("orphan-grace"),
+          c.getDuration("ask-timeout"));
+    }
+  }
 
   private final TenantDirectory directory;
   private final TenantDriver driver;
@@ -165,6 +163,7 @@ public final class Reconciler extends AbstractBehavior<Reconciler.Command> {
         confirmWithEntity(c);
       }
     }
+    metrics.increment(FleetMetrics.RECONCILE_PASSES);
     return this;
   }
 

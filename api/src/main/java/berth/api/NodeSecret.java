@@ -1,4 +1,4 @@
-package berth.cluster;
+package berth.api;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

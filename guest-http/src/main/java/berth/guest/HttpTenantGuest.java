@@ -1,4 +1,4 @@
-package berth.cluster;
+package berth.guest;
 
 import berth.tenant.DriverException;
 import berth.tenant.Endpoint;
@@ -31,11 +31,11 @@ public final class HttpTenantGuest implements TenantGuest {
    * @param ssoKeyFor the {@code sso} object of each tenant's init payload: the key that verifies its
    *     SSO handoff tokens
    */
-  public HttpTenantGuest(Duration connectTimeout, Duration healthTimeout, Duration initTimeout,
-      Function<String, Map<String, String>> ssoKeyFor) {
-    this.http = HttpClient.newBuilder().connectTimeout(connectTimeout).version(HttpClient.Version.HTTP_1_1).build();
-    this.healthTimeout = healthTimeout;
-    this.initTimeout = initTimeout;
+  public HttpTenantGuest(GuestSettings settings, Function<String, Map<String, String>> ssoKeyFor) {
+    this.http = HttpClient.newBuilder().connectTimeout(settings.connectTimeout())
+        .version(HttpClient.Version.HTTP_1_1).build();
+    this.healthTimeout = settings.healthTimeout();
+    this.initTimeout = settings.initTimeout();
     this.ssoKeyFor = ssoKeyFor;
   }
 
