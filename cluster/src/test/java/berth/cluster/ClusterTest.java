@@ -23,7 +23,6 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * routable through the others; two nodes asked for the same slug at once make one tenant; a node
  * killed with SIGKILL loses no tenant and creates no second container. The failover time is printed.
  */
-@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@TestMethodOrder(MethodOrderer.Random.class) // each scenario brings the cluster and tenants it needs
 class ClusterTest {
   static final Duration WITHIN = Duration.ofSeconds(120);
   static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -43,6 +42,8 @@ class ClusterTest {
   static TestNodes nodes;
   static EmbeddedPostgresServer pg;
   static final List<Node> cluster = new ArrayList<>();
+  static final List<String> SLUGS = List.of("c1", "c2", "c3", "c4", "c5", "c6");
+  static int seedPort;
 
   /** One node process and its ports. */
   record Node(int index, Process process, int remote, int api, int router, int management) {
@@ -51,8 +52,9 @@ class ClusterTest {
     }
   }
 
-  static Node startNode(int index, int seedPort) throws Exception {
-    return startNode(index, seedPort, "3s");
+  static Node startNode(String askTimeout) throws Exception {
+    List<Node> live = alive();
+    return startNode(cluster.size() + 1, live.isEmpty() ? seedPort : live.get(0).remote(), askTimeout);
   }
 
   /**
@@ -153,18 +155,48 @@ class ClusterTest {
         .withLabelFilter(Map.of(Labels.TENANT, slug, Labels.FLEET, nodes.fleet())).exec();
   }
 
+  static List<Node> alive() {
+    return cluster.stream().filter(n -> n.process().isAlive()).toList();
+  }
+
+  /**
+   * Three running nodes, all members Up and ready, whatever scenarios ran before: nodes a scenario
+   * stopped are replaced by new ones (new process, new ports) that join a live node, and a node a
+   * scenario added is stopped.
+   */
+  static List<Node> threeLiveNodes() throws Exception {
+    while (alive().size() > 3) {
+      Node extra = alive().get(alive().size() - 1);
+      extra.process().destroy(); // SIGTERM: it leaves gracefully
+      extra.process().onExit().get(60, TimeUnit.SECONDS);
+    }
+    while (alive().size() < 3) {
+      Node started = startNode("3s");
+      if (alive().size() == 1) {
+        await("node " + started.index() + " up", () -> upMembers(started) == 1); // the others join it
+      }
+    }
+    List<Node> live = alive();
+    for (Node n : live) {
+      await("3 members Up seen by node " + n.index(), () -> upMembers(n) == 3);
+      await("node " + n.index() + " ready", () -> health(n, "/ready") == 200);
+    }
+    return live;
+  }
+
+  /** The six tenants every failover scenario moves around, READY (created now if no scenario did). */
+  static void sixReadyTenants(Node via) throws Exception {
+    for (String slug : SLUGS) create(via, slug);
+    for (String slug : SLUGS) await(slug + " READY", () -> ready(via, slug));
+  }
+
   @BeforeAll
   static void startCluster() throws Exception {
     nodes = new TestNodes(dir);
     pg = EmbeddedPostgresServer.start(dir.resolve("pg"), 0);
     // the reference image is built once, in this JVM, before three nodes would race to build it
-    berth.docker.ReferenceImage.ensure(nodes.docker(), berth.docker.DockerSettings.fromConfig(nodes.config()),
-        nodes.config().getString("berth.docker.reference-image.tag"));
-    int seedPort = TestNodes.freePort();
-    Node first = startNode(1, seedPort);
-    await("node 1 up", () -> upMembers(first) == 1);
-    startNode(2, seedPort);
-    startNode(3, seedPort);
+    berth.docker.ReferenceImage.ensure(nodes.docker(), berth.docker.DockerSettings.fromConfig(nodes.config()));
+    seedPort = TestNodes.freePort();
   }
 
   @AfterAll
@@ -176,31 +208,25 @@ class ClusterTest {
   }
 
   @Test
-  @Order(1)
   void threeNodesFormAClusterAndEveryNodeRoutesTenantsCreatedThroughAnother() throws Exception {
-    for (Node n : cluster) {
-      await("3 members Up seen by node " + n.index(), () -> upMembers(n) == 3);
-      await("node " + n.index() + " ready", () -> health(n, "/ready") == 200);
+    List<Node> live = threeLiveNodes();
+    for (Node n : live) {
       assertEquals(200, health(n, "/alive"));
     }
-    Node first = cluster.get(0);
-    List<String> slugs = List.of("c1", "c2", "c3", "c4", "c5", "c6");
-    for (String slug : slugs) {
-      create(first, slug);
-    }
-    for (String slug : slugs) {
-      await(slug + " READY", () -> ready(first, slug));
-      for (Node n : cluster) {
+    Node first = live.get(0);
+    sixReadyTenants(first);
+    for (String slug : SLUGS) {
+      for (Node n : live) {
         await(slug + " routable through node " + n.index(), () -> routed(n, slug) == 200);
       }
     }
   }
 
   @Test
-  @Order(2)
   void twoNodesAskedForTheSameSlugAtOnceMakeOneTenantWithOneContainer() throws Exception {
-    Node second = cluster.get(1);
-    Node third = cluster.get(2);
+    List<Node> live = threeLiveNodes();
+    Node second = live.get(1);
+    Node third = live.get(2);
     String body = "{\"slug\":\"contested\"}";
     var a = CompletableFuture.supplyAsync(() -> statusOf(second, body));
     var b = CompletableFuture.supplyAsync(() -> statusOf(third, body));
@@ -217,15 +243,15 @@ class ClusterTest {
   }
 
   @Test
-  @Order(4)
   void aNodeStoppedWithSigtermHandsOverWhileTheOthersKeepServingAndNodesRejoinAfterRestart() throws Exception {
-    Node first = cluster.get(0);
-    int seedPort = first.remote();
-    // the node killed before comes back (new process, new ports), with the production ask timeout
-    Node rejoined = startNode(4, seedPort, "10s");
-    await("3 members Up after the rejoin", () -> upMembers(first) == 3 && health(rejoined, "/ready") == 200);
+    List<Node> live = threeLiveNodes();
+    Node first = live.get(0);
+    sixReadyTenants(first);
+    // a fourth node joins, with the production ask timeout: admin requests go through it
+    Node rejoined = startNode("10s");
+    await("4 members Up after the join", () -> upMembers(first) == 4 && health(rejoined, "/ready") == 200);
 
-    List<String> slugs = List.of("c1", "c2", "c3", "c4", "c5", "c6");
+    List<String> slugs = SLUGS;
     List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
     java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
     java.util.concurrent.atomic.AtomicInteger served = new java.util.concurrent.atomic.AtomicInteger();
@@ -248,7 +274,7 @@ class ClusterTest {
     }, "cluster-load");
     load.start();
     Thread.sleep(2000);
-    Node leaving = cluster.get(1);
+    Node leaving = live.get(1); // neither the proxy path (first) nor the admin path (rejoined)
     leaving.process().destroy(); // SIGTERM: CoordinatedShutdown hands its shards over and leaves
     int exit = leaving.process().onExit().get(60, TimeUnit.SECONDS).exitValue();
     assertTrue(exit == 0 || exit == 143, "exit after SIGTERM: " + exit); // 143: the JVM's usual status for SIGTERM
@@ -261,8 +287,8 @@ class ClusterTest {
         + failures.size() + " failed " + failures);
     assertEquals(List.of(), failures, "the rest of the cluster kept serving");
 
-    Node restarted = startNode(5, seedPort);
-    await("3 members Up after the restart", () -> upMembers(first) == 3 && health(restarted, "/ready") == 200);
+    Node restarted = startNode("3s");
+    await("4 members Up after the restart", () -> upMembers(first) == 4 && health(restarted, "/ready") == 200);
     for (String slug : slugs) {
       await(slug + " READY via the restarted node", () -> ready(restarted, slug) && routed(restarted, slug) == 200);
       assertEquals(1, containersOf(nodes.docker(), slug).size());
@@ -293,14 +319,15 @@ class ClusterTest {
   }
 
   @Test
-  @Order(3)
   void aNodeKilledWithSigkillLosesNoTenantAndCreatesNoSecondContainer() throws Exception {
-    Node first = cluster.get(0);
+    List<Node> live = threeLiveNodes();
+    Node first = live.get(0);
+    sixReadyTenants(first);
     Map<String, String> hostOf = new HashMap<>();
-    for (String slug : List.of("c1", "c2", "c3", "c4", "c5", "c6")) {
+    for (String slug : SLUGS) {
       hostOf.put(slug, json(api(first, "GET", "/api/tenants/" + slug, null)).path("node").asText());
     }
-    Node victim = cluster.get(2);
+    Node victim = live.get(2);
     List<String> onVictim = hostOf.entrySet().stream().filter(e -> e.getValue().equals(victim.address()))
         .map(Map.Entry::getKey).sorted().toList();
     Map<String, String> containerOf = new HashMap<>();
@@ -310,7 +337,7 @@ class ClusterTest {
     long t0 = System.nanoTime();
     victim.process().destroyForcibly(); // SIGKILL
     victim.process().onExit().get(30, TimeUnit.SECONDS);
-    List<Node> survivors = List.of(cluster.get(0), cluster.get(1));
+    List<Node> survivors = List.of(live.get(0), live.get(1));
     List<String> victimsFirst = new ArrayList<>(onVictim);
     hostOf.keySet().stream().filter(s -> !onVictim.contains(s)).forEach(victimsFirst::add);
     for (String slug : victimsFirst) {

@@ -52,6 +52,11 @@ class CrashLoopTest {
         .exec(new BuildImageResultCallback()).awaitImageId();
   }
 
+  static long reconcilePasses(String metrics) {
+    return metrics.lines().filter(l -> l.startsWith("berth_reconcile_passes_total "))
+        .mapToLong(l -> Long.parseLong(l.substring(l.indexOf(' ') + 1).strip())).findFirst().orElse(0);
+  }
+
   @Test
   void aCrashLoopingImageIsRestartedABoundedNumberOfTimesThenFailedWithTheReason() throws Exception {
     TestNodes nodes = new TestNodes(dir);
@@ -60,7 +65,7 @@ class CrashLoopTest {
         berth.tenant.image = "%s"
         berth.tenant.recovery { max-losses = 2, window = 10m }
         """.formatted(IMAGE)).withFallback(nodes.config());
-    try (BerthNode node = BerthNode.start(config)) { // builds the reference image if needed
+    try (BerthNode node = BerthNode.start(config, BerthNode.Hooks.NONE)) { // builds the reference image if needed
       buildCrashLoopImage(docker, config.getString("berth.docker.reference-image.tag"));
       assertEquals(202, call(node, "POST", "/api/tenants", "{\"slug\":\"flaky\"}").statusCode());
       JsonNode failed = awaitPhase(node, "flaky", "FAILED", WITHIN);
@@ -71,8 +76,12 @@ class CrashLoopTest {
       assertEquals(3, types.stream().filter("ContainerLost"::equals).count(), types.toString());
       assertEquals(2, types.stream().filter("ContainerRecovered"::equals).count(), "restarted twice: " + types);
       assertEquals("StepFailed", types.get(types.size() - 1));
-      Thread.sleep(3000);
+      // two full passes of the reconcile loop (which wakes and checks tenants) later, nothing changed
+      String metrics = "http://127.0.0.1:" + node.adminAddress().getPort() + "/metrics";
+      long passes = reconcilePasses(TestNodes.get(metrics));
+      TestNodes.await("two more reconcile passes", WITHIN, () -> reconcilePasses(TestNodes.get(metrics)) >= passes + 2);
       assertEquals("FAILED", tenant(node, "flaky").path("phase").asText(), "no restart after giving up");
+      assertEquals(types, TestNodes.eventTypes(node, "flaky"), "nothing journaled after giving up");
       assertFalse(docker.inspectContainerCmd(nodes.containerName("flaky")).exec().getState().getRunning());
       assertTrue(TestNodes.get("http://127.0.0.1:" + node.adminAddress().getPort() + "/metrics")
           .contains("berth_healing_actions_total{action=\"crash_loop\"} 1"));

@@ -50,7 +50,7 @@ class NodeLifecycleTest {
 
   @Test
   void apiCreateRunsARealContainerAndTeardownRemovesIt() throws Exception {
-    try (BerthNode node = BerthNode.start(nodes.config())) {
+    try (BerthNode node = BerthNode.start(nodes.config(), BerthNode.Hooks.NONE)) {
       var created = call(node, "POST", "/api/tenants", "{\"slug\":\"acme\",\"displayName\":\"Acme Inc\"}");
       assertEquals(202, created.statusCode(), created.body());
       JsonNode ready = awaitPhase(node, "acme", "READY", READY_WITHIN);
@@ -96,7 +96,7 @@ class NodeLifecycleTest {
   @Test
   void statesSurviveANodeRestartOnTheSameDatabase() throws Exception {
     String firstContainer;
-    try (BerthNode node = BerthNode.start(nodes.config())) {
+    try (BerthNode node = BerthNode.start(nodes.config(), BerthNode.Hooks.NONE)) {
       call(node, "POST", "/api/tenants", "{\"slug\":\"one\"}");
       call(node, "POST", "/api/tenants", "{\"slug\":\"two\"}");
       awaitPhase(node, "one", "READY", READY_WITHIN);
@@ -105,7 +105,7 @@ class NodeLifecycleTest {
       awaitPhase(node, "two", "RETIRED", READY_WITHIN);
       firstContainer = TestNodes.tenant(node, "one").get("containerId").asText();
     }
-    try (BerthNode node = BerthNode.start(nodes.config())) {
+    try (BerthNode node = BerthNode.start(nodes.config(), BerthNode.Hooks.NONE)) {
       JsonNode one = TestNodes.tenant(node, "one");
       assertEquals("READY", one.get("phase").asText());
       assertEquals(firstContainer, one.get("containerId").asText(), "the same container, not a new one");
@@ -119,16 +119,23 @@ class NodeLifecycleTest {
   void aTenantCaughtBetweenContainerCreationAndItsEventResumesOnRestartAndAdoptsTheContainer() throws Exception {
     // The first node's driver really creates the container but never reports back: as if the node
     // died after Docker acted and before ContainerCreated was journaled.
-    try (BerthNode node = BerthNode.start(nodes.config(), CreateThenHang::new)) {
+    try (BerthNode node = BerthNode.start(nodes.config(), BerthNode.Hooks.wrapDriver(CreateThenHang::new))) {
       assertEquals(202, call(node, "POST", "/api/tenants", "{\"slug\":\"limbo\"}").statusCode());
       long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
       while (containersOf("limbo").isEmpty() && System.nanoTime() < deadline) Thread.sleep(100);
       assertEquals(1, containersOf("limbo").size());
-      Thread.sleep(500); // let the read model see PROVISIONING
       assertEquals("PROVISIONING", TestNodes.tenant(node, "limbo").get("phase").asText());
+      // the next node's reconcile loop finds the tenant through the read model: wait until it is there
+      TestNodes.await("limbo PROVISIONING in the read model", Duration.ofSeconds(30), () -> {
+        JsonNode listed = TestNodes.JSON.readTree(call(node, "GET", "/api/tenants", null).body()).get("tenants");
+        for (JsonNode t : listed) {
+          if (t.get("slug").asText().equals("limbo")) return t.get("phase").asText().equals("PROVISIONING");
+        }
+        return false;
+      });
     }
     String createdByFirstNode = containersOf("limbo").get(0).getId();
-    try (BerthNode node = BerthNode.start(nodes.config())) {
+    try (BerthNode node = BerthNode.start(nodes.config(), BerthNode.Hooks.NONE)) {
       // no request: the resumer wakes the tenant
       JsonNode ready = awaitPhase(node, "limbo", "READY", READY_WITHIN);
       assertEquals(createdByFirstNode, ready.get("containerId").asText());
@@ -142,7 +149,7 @@ class NodeLifecycleTest {
   void aFailingImageLeavesTheTenantFailedWithTheReasonAndTeardownStillWorks() throws Exception {
     var config = com.typesafe.config.ConfigFactory.parseString("berth.tenant.image = \"berth-no-such-image:1\"")
         .withFallback(nodes.config());
-    try (BerthNode node = BerthNode.start(config)) {
+    try (BerthNode node = BerthNode.start(config, BerthNode.Hooks.NONE)) {
       call(node, "POST", "/api/tenants", "{\"slug\":\"broken\"}");
       JsonNode failed = awaitPhase(node, "broken", "FAILED", READY_WITHIN);
       assertTrue(failed.get("failure").get("reason").asText().contains("berth-no-such-image"), failed.toString());
