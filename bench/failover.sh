@@ -26,6 +26,7 @@ CL_PG_PORT=${FAILOVER_PG_PORT:-54420}
 CL_PORT_BASE=${FAILOVER_PORT_BASE:-100}
 CL_TOKEN=bench-$RANDOM$RANDOM
 CL_SSO=$(head -c 48 /dev/urandom | base64 | tr -d '/+=\n')
+CL_GUEST=$(head -c 48 /dev/urandom | base64 | tr -d '/+=\n')
 fleet=failover-$RANDOM
 CL_JAVA_OPTS="-Xmx384m -Dberth.tenant.name-prefix=berth-$fleet- ${FAILOVER_JAVA_OPTS:-}"
 export BERTH_FLEET=$fleet

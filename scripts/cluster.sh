@@ -28,6 +28,7 @@ secret() { # a secret generated once and kept, mode 0600
 }
 CL_TOKEN=$(secret admin-token)
 CL_SSO=$(secret sso-secret)$(secret sso-secret)
+CL_GUEST=$(secret guest-secret)$(secret guest-secret)
 cl_seeds "$n"
 
 pids=()

@@ -1,5 +1,6 @@
 package berth.api;
 
+import berth.tenant.NodeSecret;
 import com.typesafe.config.Config;
 import java.nio.file.Path;
 import java.time.Duration;

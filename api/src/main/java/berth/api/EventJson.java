@@ -30,7 +30,8 @@ final class EventJson {
       Object data) {}
 
   record Spec(String image, int containerPort, long memoryBytes, long nanoCpus, long pidsLimit,
-      Map<String, String> labels, List<String> envNames) {}
+      Map<String, String> labels, List<String> envNames, String network, Boolean readOnlyRootfs, Long tmpBytes,
+      String user) {}
 
   record EndpointJson(String host, int port) {
     static EndpointJson of(Endpoint e) {
@@ -69,7 +70,8 @@ final class EventJson {
     if (event instanceof ProvisioningRequested e) {
       TenantSpec s = e.spec();
       return new Provisioning(e.slug(), e.displayName(), e.incarnation(), new Spec(s.image(), s.containerPort(),
-          s.memoryBytes(), s.nanoCpus(), s.pidsLimit(), s.labels(), s.envNames()), e.containerName(), e.volumeName());
+          s.memoryBytes(), s.nanoCpus(), s.pidsLimit(), s.labels(), s.envNames(), s.network(), s.readOnlyRootfs(),
+          s.tmpBytes(), s.user()), e.containerName(), e.volumeName());
     } else if (event instanceof ContainerCreated e) {
       return new Created(e.containerId(), e.adopted());
     } else if (event instanceof ContainerStarted e) {

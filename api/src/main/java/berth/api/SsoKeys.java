@@ -1,5 +1,6 @@
 package berth.api;
 
+import berth.tenant.NodeSecret;
 import com.auth0.jwt.algorithms.Algorithm;
 import com.typesafe.config.Config;
 import java.io.IOException;

@@ -36,11 +36,12 @@ class EventJsonTest {
   @Test
   void everyEventTypeHasItsDocumentedShape() throws Exception {
     TenantSpec spec = new TenantSpec("img:1", 8080, 268435456L, 500000000L, 512L, Map.of("berth.tenant", "acme"),
-        List.of("BERTH_TENANT_ID"));
+        List.of("BERTH_TENANT_ID"), "berth-tenants", true, 67108864L, "65534:65534");
     assertEquals("""
         {"slug":"acme","displayName":"Acme","incarnation":1,"spec":{"image":"img:1","containerPort":8080,\
         "memoryBytes":268435456,"nanoCpus":500000000,"pidsLimit":512,"labels":{"berth.tenant":"acme"},\
-        "envNames":["BERTH_TENANT_ID"]},"containerName":"berth-acme","volumeName":"berth-acme-data"}""",
+        "envNames":["BERTH_TENANT_ID"],"network":"berth-tenants","readOnlyRootfs":true,"tmpBytes":67108864,\
+        "user":"65534:65534"},"containerName":"berth-acme","volumeName":"berth-acme-data"}""",
         json(new ProvisioningRequested("acme", "Acme", 1, spec, "berth-acme", "berth-acme-data", BY)));
     assertEquals("{\"containerId\":\"c1\",\"adopted\":true}", json(new ContainerCreated("c1", true, BY)));
     assertEquals("{\"containerId\":\"c1\",\"endpoint\":{\"host\":\"127.0.0.1\",\"port\":32768}}",

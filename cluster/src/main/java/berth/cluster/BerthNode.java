@@ -3,7 +3,7 @@ package berth.cluster;
 import berth.api.AdminRoutes;
 import berth.api.AdminServer;
 import berth.api.ApiSettings;
-import berth.api.NodeSecret;
+import berth.tenant.NodeSecret;
 import berth.api.SsoIssuer;
 import berth.api.SsoKeys;
 import berth.docker.DockerEngine;

@@ -89,6 +89,7 @@ class ClusterTest {
     env.put("BERTH_DB_PASSWORD", "");
     env.put("BERTH_ADMIN_TOKEN", TestNodes.TOKEN);
     env.put("BERTH_SSO_SECRET", TestNodes.SSO_SECRET);
+    env.put("BERTH_GUEST_SECRET", TestNodes.GUEST_SECRET);
     env.put("BERTH_FLEET", nodes.fleet());
     Node node = new Node(index, pb.start(), remote, api, router, management);
     cluster.add(node);

@@ -86,15 +86,20 @@ class CrashInjectionTest {
     }
 
     @Override
-    public CompletionStage<Void> checkHealth(Endpoint endpoint) {
-      return real.checkHealth(endpoint);
+    public String credentialFor(String tenantId, int incarnation) {
+      return real.credentialFor(tenantId, incarnation);
     }
 
     @Override
-    public CompletionStage<Void> deliverInit(Endpoint endpoint, InitPayload payload) {
+    public CompletionStage<Void> checkHealth(Endpoint endpoint, String credential) {
+      return real.checkHealth(endpoint, credential);
+    }
+
+    @Override
+    public CompletionStage<Void> deliverInit(Endpoint endpoint, InitPayload payload, String credential) {
       return payload.tenantId().startsWith("init-")
-          ? real.deliverInit(endpoint, payload).thenCompose(done -> hang(payload.tenantId() + ":initialized"))
-          : real.deliverInit(endpoint, payload);
+          ? real.deliverInit(endpoint, payload, credential).thenCompose(done -> hang(payload.tenantId() + ":initialized"))
+          : real.deliverInit(endpoint, payload, credential);
     }
   }
 

@@ -9,17 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.command.BuildImageResultCallback;
 import com.typesafe.config.ConfigFactory;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,23 +28,6 @@ class CrashLoopTest {
 
   @TempDir Path dir;
 
-  static void buildCrashLoopImage(DockerClient docker, String from) throws Exception {
-    String dockerfile = "FROM " + from + "\n"
-        + "ENTRYPOINT [\"/opt/jre/bin/java\", \"-XX:+UseSerialGC\", \"-XX:-UsePerfData\", \"-cp\", "
-        + "\"/app/tenant-app.jar\", \"berth.tenantimage.CrashLoopTenant\"]\n";
-    byte[] bytes = dockerfile.getBytes(StandardCharsets.UTF_8);
-    ByteArrayOutputStream context = new ByteArrayOutputStream();
-    try (TarArchiveOutputStream tar = new TarArchiveOutputStream(context)) {
-      TarArchiveEntry e = new TarArchiveEntry("Dockerfile");
-      e.setSize(bytes.length);
-      tar.putArchiveEntry(e);
-      tar.write(bytes);
-      tar.closeArchiveEntry();
-    }
-    docker.buildImageCmd(new ByteArrayInputStream(context.toByteArray())).withTags(Set.of(IMAGE)).withPull(false)
-        .exec(new BuildImageResultCallback()).awaitImageId();
-  }
-
   static long reconcilePasses(String metrics) {
     return metrics.lines().filter(l -> l.startsWith("berth_reconcile_passes_total "))
         .mapToLong(l -> Long.parseLong(l.substring(l.indexOf(' ') + 1).strip())).findFirst().orElse(0);
@@ -66,7 +42,8 @@ class CrashLoopTest {
         berth.tenant.recovery { max-losses = 2, window = 10m }
         """.formatted(IMAGE)).withFallback(nodes.config());
     try (BerthNode node = BerthNode.start(config, BerthNode.Hooks.NONE)) { // builds the reference image if needed
-      buildCrashLoopImage(docker, config.getString("berth.docker.reference-image.tag"));
+      TestNodes.buildEntryPointImage(docker, config.getString("berth.docker.reference-image.tag"), IMAGE,
+          "berth.tenantimage.CrashLoopTenant");
       assertEquals(202, call(node, "POST", "/api/tenants", "{\"slug\":\"flaky\"}").statusCode());
       JsonNode failed = awaitPhase(node, "flaky", "FAILED", WITHIN);
 

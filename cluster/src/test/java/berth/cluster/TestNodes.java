@@ -6,21 +6,29 @@ import berth.docker.TestFleet;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.command.BuildImageResultCallback;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Set;
 import java.util.UUID;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
 /** Configuration and an admin API client for tests that run whole nodes on real Postgres and Docker. */
 final class TestNodes {
   static final String TOKEN = "integration-token";
   static final String SSO_SECRET = "integration-sso-secret-of-32-bytes-or-more";
+  static final String GUEST_SECRET = "integration-guest-secret-of-32-bytes-or-more";
   static final ObjectMapper JSON = new ObjectMapper();
   private static final HttpClient HTTP = HttpClient.newHttpClient();
 
@@ -42,6 +50,7 @@ final class TestNodes {
         berth.router.port = 0
         pekko.management.http.port = 0
         berth.sso.secret = "%s"
+        berth.guest.secret = "%s"
         berth.docker.fleet = "%s"
         berth.tenant.name-prefix = "berth-it%s-"
         berth.reconcile { initial-delay = 300ms, interval = 1s, orphan-grace = 3s }
@@ -49,7 +58,7 @@ final class TestNodes {
         pekko.remote.artery.canonical.port = 0
         pekko.coordinated-shutdown.exit-jvm = off
         pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off
-        """.formatted(dataDir.resolve("pg"), TOKEN, SSO_SECRET, fleet(), run)).withFallback(ConfigFactory.load());
+        """.formatted(dataDir.resolve("pg"), TOKEN, SSO_SECRET, GUEST_SECRET, fleet(), run)).withFallback(ConfigFactory.load());
   }
 
   String containerName(String slug) {
@@ -62,6 +71,27 @@ final class TestNodes {
 
   void removeContainers() {
     TestFleet.removeAll(docker(), fleet());
+  }
+
+  /**
+   * Builds {@code tag} FROM the locally built reference image, with one of the reference jar's classes
+   * as the entry point (a crash-looping tenant, a connection probe): no registry, nothing downloaded.
+   */
+  static void buildEntryPointImage(DockerClient docker, String from, String tag, String mainClass) throws Exception {
+    String dockerfile = "FROM " + from + "\n"
+        + "ENTRYPOINT [\"/opt/jre/bin/java\", \"-XX:+UseSerialGC\", \"-XX:-UsePerfData\", \"-cp\", "
+        + "\"/app/tenant-app.jar\", \"" + mainClass + "\"]\n";
+    byte[] bytes = dockerfile.getBytes(StandardCharsets.UTF_8);
+    ByteArrayOutputStream context = new ByteArrayOutputStream();
+    try (TarArchiveOutputStream tar = new TarArchiveOutputStream(context)) {
+      TarArchiveEntry e = new TarArchiveEntry("Dockerfile");
+      e.setSize(bytes.length);
+      tar.putArchiveEntry(e);
+      tar.write(bytes);
+      tar.closeArchiveEntry();
+    }
+    docker.buildImageCmd(new ByteArrayInputStream(context.toByteArray())).withTags(Set.of(tag))
+        .withPull(false).exec(new BuildImageResultCallback()).awaitImageId();
   }
 
   static HttpResponse<String> call(BerthNode node, String method, String path, String body) throws Exception {

@@ -20,6 +20,7 @@ import com.github.dockerjava.api.model.Event;
 import com.github.dockerjava.api.model.EventType;
 import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.LogConfig;
 import com.github.dockerjava.api.model.PortBinding;
 import com.github.dockerjava.api.model.Ports;
 import com.github.dockerjava.api.model.RestartPolicy;
@@ -52,12 +53,14 @@ public final class DockerTenantDriver implements TenantDriver {
 
   private final DockerClient docker;
   private final DockerSettings settings;
+  private final TenantNetwork network;
   private final ExecutorService executor;
 
   public DockerTenantDriver(DockerClient docker, DockerSettings settings, ExecutorService executor) {
     this.docker = docker;
     this.settings = settings;
     this.executor = executor;
+    this.network = new TenantNetwork(docker, settings);
   }
 
   @Override
@@ -65,37 +68,39 @@ public final class DockerTenantDriver implements TenantDriver {
     return call("create " + spec.containerName(), () -> {
       Optional<InspectContainerResponse> existing = inspectRaw(spec.containerName());
       if (existing.isPresent()) {
-        return new Created(adoptable(existing.get(), spec), true);
+        // adopted after a crash: it may have been created without its credential file yet
+        ContainerInfo adopted = adoptable(existing.get(), spec);
+        GuestCredentialFile.write(docker, adopted.id(), spec.guestCredential(), existing.get().getConfig().getUser());
+        return new Created(adopted, true);
       }
       Map<String, String> labels = labels(spec);
+      String user = userOf(spec);
+      network.ensure(spec.spec().network());
       docker.createVolumeCmd().withName(spec.volumeName()).withLabels(labels).exec(); // idempotent by name
       ExposedPort port = ExposedPort.tcp(spec.spec().containerPort());
-      HostConfig host = HostConfig.newHostConfig()
-          .withPortBindings(new PortBinding(Ports.Binding.bindIp(settings.publishedHost()), port))
-          .withBinds(new Bind(spec.volumeName(), new Volume(DATA_PATH)))
-          .withMemory(spec.spec().memoryBytes())
-          .withMemorySwap(spec.spec().memoryBytes())
-          .withNanoCPUs(spec.spec().nanoCpus())
-          .withPidsLimit(spec.spec().pidsLimit())
-          .withSecurityOpts(List.of("no-new-privileges"))
-          .withCapDrop(Capability.ALL)
-          .withRestartPolicy(RestartPolicy.noRestart());
       try {
         docker.createContainerCmd(spec.spec().image())
             .withName(spec.containerName())
             .withLabels(labels)
+            .withUser(user)
             .withEnv(spec.env().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList())
             .withExposedPorts(port)
-            .withHostConfig(host)
+            .withHostConfig(hostConfig(spec, port))
             .exec();
       } catch (ConflictException raced) {
         // Another call created the same name between our inspect and create: adopt it.
         return new Created(adoptable(inspectRaw(spec.containerName()).orElseThrow(() -> raced), spec), true);
-      } catch (NotFoundException noImage) {
-        throw DriverException.permanent("image " + spec.spec().image() + " not found on the Docker engine", noImage);
+      } catch (NotFoundException missing) {
+        if (inspectNetworkMissing(spec.spec().network())) {
+          network.forget(spec.spec().network());
+          throw DriverException.retryable("network " + spec.spec().network() + " was removed; creating it again", missing);
+        }
+        throw DriverException.permanent("image " + spec.spec().image() + " not found on the Docker engine", missing);
       }
+      InspectContainerResponse created = inspectRaw(spec.containerName()).orElseThrow();
+      GuestCredentialFile.write(docker, created.getId(), spec.guestCredential(), user);
       log.info("Created container {} for tenant {}", spec.containerName(), spec.tenantId());
-      return new Created(info(inspectRaw(spec.containerName()).orElseThrow()), false);
+      return new Created(info(created), false);
     });
   }
 
@@ -245,6 +250,53 @@ public final class DockerTenantDriver implements TenantDriver {
       Closeable c = stream.get();
       if (c != null) c.close();
     };
+  }
+
+  /**
+   * Isolation and hardening: the tenant network, a read-only root filesystem with a size-limited
+   * tmpfs at /tmp, the data volume, resource limits, no new privileges, no capabilities, bounded logs,
+   * no restart policy (Berth, not Docker, decides when a tenant runs).
+   */
+  private HostConfig hostConfig(ContainerSpec spec, ExposedPort port) {
+    var s = spec.spec();
+    return HostConfig.newHostConfig()
+        .withNetworkMode(s.network())
+        .withPortBindings(new PortBinding(Ports.Binding.bindIp(settings.publishedHost()), port))
+        .withBinds(new Bind(spec.volumeName(), new Volume(DATA_PATH)))
+        .withReadonlyRootfs(Boolean.TRUE.equals(s.readOnlyRootfs()))
+        .withTmpFs(Map.of("/tmp", "rw,nosuid,nodev,noexec,size=" + s.tmpBytes()))
+        .withMemory(s.memoryBytes())
+        .withMemorySwap(s.memoryBytes())
+        .withNanoCPUs(s.nanoCpus())
+        .withPidsLimit(s.pidsLimit())
+        .withSecurityOpts(List.of("no-new-privileges"))
+        .withCapDrop(Capability.ALL)
+        .withLogConfig(new LogConfig(LogConfig.LoggingType.JSON_FILE,
+            Map.of("max-size", settings.logMaxSize(), "max-file", Integer.toString(settings.logMaxFiles()))))
+        .withRestartPolicy(RestartPolicy.noRestart());
+  }
+
+  /** The image's own user; the spec's when the image names none or names root: a tenant never runs as root. */
+  private String userOf(ContainerSpec spec) {
+    String imageUser;
+    try {
+      var config = docker.inspectImageCmd(spec.spec().image()).exec().getConfig();
+      imageUser = config == null || config.getUser() == null ? "" : config.getUser().strip();
+    } catch (NotFoundException noImage) {
+      throw DriverException.permanent("image " + spec.spec().image() + " not found on the Docker engine", noImage);
+    }
+    boolean root = imageUser.isEmpty() || imageUser.equals("root") || imageUser.equals("0") || imageUser.startsWith("0:")
+        || imageUser.startsWith("root:");
+    return root ? spec.spec().user() : imageUser;
+  }
+
+  private boolean inspectNetworkMissing(String name) {
+    try {
+      docker.inspectNetworkCmd().withNetworkId(name).exec();
+      return false;
+    } catch (NotFoundException gone) {
+      return true;
+    }
   }
 
   private Optional<InspectContainerResponse> inspectRaw(String nameOrId) {

@@ -61,7 +61,11 @@ class DockerTenantDriverTest {
 
   static ContainerSpec spec(String slug) {
     return new ContainerSpec(slug, 1, tenants.containerName(slug), tenants.volumeName(slug),
-        tenants.specFor(slug, 1), Map.of("BERTH_TENANT_ID", slug, "BERTH_TENANT_INCARNATION", "1"));
+        tenants.specFor(slug, 1), Map.of("BERTH_TENANT_ID", slug, "BERTH_TENANT_INCARNATION", "1"), credential(slug));
+  }
+
+  static String credential(String slug) {
+    return "credential-of-" + slug + "-" + RUN;
   }
 
   static <T> T await(java.util.concurrent.CompletionStage<T> stage) {
@@ -100,6 +104,16 @@ class DockerTenantDriverTest {
     assertTrue(inspect.getMounts().stream().anyMatch(m -> spec.volumeName().equals(m.getName())
         && "/data".equals(m.getDestination().getPath())));
     assertTrue(Arrays.asList(inspect.getConfig().getEnv()).contains("BERTH_TENANT_ID=alpha"));
+    // isolated and hardened
+    assertEquals(java.util.Set.of(tenants.network()), inspect.getNetworkSettings().getNetworks().keySet());
+    assertTrue(host.getReadonlyRootfs());
+    assertEquals("rw,nosuid,nodev,noexec,size=" + tenants.tmpBytes(), host.getTmpFs().get("/tmp"));
+    assertEquals("10001:10001", inspect.getConfig().getUser(), "the image's own non-root user");
+    assertEquals("json-file", host.getLogConfig().getType().getType());
+    assertEquals(settings.logMaxSize(), host.getLogConfig().getConfig().get("max-size"));
+    // the guest credential is in no part of the container's configuration
+    String configuration = docker.inspectContainerCmd(spec.containerName()).exec().toString();
+    assertFalse(configuration.contains(spec.guestCredential()), "credential in the container configuration");
 
     ContainerInfo started = await(driver.start(spec.containerName()));
     assertTrue(started.running());
@@ -111,6 +125,44 @@ class DockerTenantDriverTest {
     assertEquals(200, page.statusCode());
     assertTrue(page.body().contains("Tenant alpha"), page.body());
     assertEquals(200, get("http://" + started.endpoint().authority() + "/.berth/health").statusCode());
+    // ... but on the data volume, for the container's user alone
+    try (var in = docker.copyArchiveFromContainerCmd(spec.containerName(), "/data/.berth/guest-token").exec();
+         var tar = new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(in)) {
+      var entry = tar.getNextTarEntry();
+      assertEquals(10001, entry.getLongUserId());
+      assertEquals(0400, entry.getMode() & 0777);
+      assertEquals(spec.guestCredential(), new String(tar.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+    }
+  }
+
+  @Test
+  void theTenantNetworkIsOwnedByBerthAndKeepsContainersApart() {
+    await(driver.create(spec("golf")));
+    var network = docker.inspectNetworkCmd().withNetworkId(tenants.network()).exec();
+    assertEquals("false", network.getOptions().get(TenantNetwork.ICC), "no inter-container traffic");
+    assertEquals(settings.networkBridgeName(), network.getOptions().get(TenantNetwork.BRIDGE_NAME));
+    assertEquals(settings.networkSubnet(), network.getIpam().getConfig().get(0).getSubnet());
+    assertEquals("true", network.getLabels().get(Labels.MANAGED));
+  }
+
+  @Test
+  void aNetworkThatLetsContainersReachEachOtherIsRefused() {
+    String leaky = "berth-leaky-" + RUN;
+    docker.createNetworkCmd().withName(leaky).withDriver("bridge").exec();
+    try {
+      ContainerSpec base = spec("hotel");
+      var s = base.spec();
+      var spec = new ContainerSpec(base.tenantId(), 1, base.containerName(), base.volumeName(),
+          new berth.tenant.TenantSpec(s.image(), s.containerPort(), s.memoryBytes(), s.nanoCpus(), s.pidsLimit(),
+              s.labels(), s.envNames(), leaky, true, s.tmpBytes(), s.user()), base.env(), base.guestCredential());
+      CompletionException e = org.junit.jupiter.api.Assertions.assertThrows(CompletionException.class,
+          () -> await(driver.create(spec)));
+      DriverException de = assertInstanceOf(DriverException.class, e.getCause());
+      assertFalse(de.retryable());
+      assertTrue(de.getMessage().contains("lets containers reach each other"), de.getMessage());
+    } finally {
+      docker.removeNetworkCmd(leaky).exec();
+    }
   }
 
   @Test
@@ -143,7 +195,8 @@ class DockerTenantDriverTest {
     ContainerSpec base = spec("delta");
     var spec = new ContainerSpec(base.tenantId(), 1, base.containerName(), base.volumeName(),
         new berth.tenant.TenantSpec("berth-no-such-image:0", 8080, base.spec().memoryBytes(), base.spec().nanoCpus(),
-            base.spec().pidsLimit(), base.spec().labels(), base.spec().envNames()), base.env());
+            base.spec().pidsLimit(), base.spec().labels(), base.spec().envNames(), base.spec().network(),
+            base.spec().readOnlyRootfs(), base.spec().tmpBytes(), base.spec().user()), base.env(), base.guestCredential());
     CompletionException e = org.junit.jupiter.api.Assertions.assertThrows(CompletionException.class,
         () -> await(driver.create(spec)));
     assertFalse(((DriverException) e.getCause()).retryable());

@@ -12,9 +12,17 @@ public record ContainerSpec(
     String containerName,
     String volumeName,
     TenantSpec spec,
-    Map<String, String> env) {
+    Map<String, String> env,
+    String guestCredential) {
 
   public ContainerSpec {
     env = Map.copyOf(env);
+  }
+
+  /** Never shows the guest credential. */
+  @Override
+  public String toString() {
+    return "ContainerSpec[tenantId=" + tenantId + ", incarnation=" + incarnation + ", containerName=" + containerName
+        + ", volumeName=" + volumeName + ", spec=" + spec + ", env=" + env.keySet() + "]";
   }
 }

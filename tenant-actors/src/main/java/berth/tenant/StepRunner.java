@@ -240,7 +240,8 @@ final class StepRunner {
     try {
       return switch (step) {
         case CREATE -> driver.create(new ContainerSpec(slug, s.incarnation(), s.containerName(), s.volumeName(),
-            s.spec(), TenantEnv.values(slug, s.incarnation())))
+            s.spec().hardenedAs(settings.specFor(slug, s.incarnation())), TenantEnv.values(slug, s.incarnation()),
+            guest.credentialFor(slug, s.incarnation())))
             .thenApply(created -> new Done(created.container(), created.adopted()));
         case START -> driver.start(s.containerName()).thenApply(info -> {
           if (!info.running() || info.endpoint() == null) {
@@ -248,9 +249,7 @@ final class StepRunner {
           }
           return new Done(info, false);
         });
-        case INITIALIZE -> guest.checkHealth(s.endpoint())
-            .thenCompose(healthy -> guest.deliverInit(s.endpoint(),
-                new TenantGuest.InitPayload(slug, s.displayName(), s.incarnation())))
+        case INITIALIZE -> initialize(s, guest.credentialFor(slug, s.incarnation()))
             .thenApply(done -> new Done(null, false));
         case REMOVE -> driver.remove(s.containerName(), s.volumeName())
             .thenApply(done -> new Done(null, false));
@@ -259,6 +258,11 @@ final class StepRunner {
       // An adapter that throws instead of failing its stage is treated the same way.
       return CompletableFuture.failedFuture(e);
     }
+  }
+
+  private CompletionStage<Void> initialize(TenantState s, String credential) {
+    return guest.checkHealth(s.endpoint(), credential).thenCompose(healthy -> guest.deliverInit(s.endpoint(),
+        new TenantGuest.InitPayload(slug, s.displayName(), s.incarnation()), credential));
   }
 
   private static AttemptFailed attemptFailed(Step step, long attempt, Throwable error) {

@@ -9,9 +9,16 @@ import java.util.concurrent.CompletionStage;
  */
 public interface TenantGuest {
 
-  CompletionStage<Void> checkHealth(Endpoint endpoint);
+  /**
+   * The credential only Berth and this incarnation of the tenant know: handed to its container when
+   * the container is created (never in its configuration), presented on every guest call, never
+   * journaled or logged. Derived, so nothing new is stored.
+   */
+  String credentialFor(String tenantId, int incarnation);
 
-  CompletionStage<Void> deliverInit(Endpoint endpoint, InitPayload payload);
+  CompletionStage<Void> checkHealth(Endpoint endpoint, String credential);
+
+  CompletionStage<Void> deliverInit(Endpoint endpoint, InitPayload payload, String credential);
 
   /** What a tenant receives once it is healthy. Secrets will join here; they are never journaled. */
   record InitPayload(String tenantId, String displayName, int incarnation) {}

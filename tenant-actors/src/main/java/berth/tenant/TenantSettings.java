@@ -23,7 +23,11 @@ public record TenantSettings(
     int maxAttempts,
     Map<Step, Duration> stepDeadlines,
     int maxLosses,
-    Duration lossWindow) {
+    Duration lossWindow,
+    String network,
+    boolean readOnlyRootfs,
+    long tmpBytes,
+    String defaultUser) {
 
   public static TenantSettings fromConfig(Config root) {
     Config c = root.getConfig("berth.tenant");
@@ -49,7 +53,11 @@ public record TenantSettings(
         c.getInt("retry.max-attempts"),
         deadlines,
         c.getInt("recovery.max-losses"),
-        c.getDuration("recovery.window"));
+        c.getDuration("recovery.window"),
+        c.getString("network"),
+        c.getBoolean("read-only-rootfs"),
+        c.getBytes("tmp-size"),
+        c.getString("default-user"));
   }
 
   /** The spec applied to a new incarnation; journaled in {@link TenantEvent.ProvisioningRequested}. */
@@ -58,7 +66,7 @@ public record TenantSettings(
     labels.put(Labels.TENANT, slug);
     labels.put(Labels.INCARNATION, Integer.toString(incarnation));
     return new TenantSpec(image, containerPort, memoryBytes, nanoCpus, pidsLimit, labels,
-        new ArrayList<>(TenantEnv.NAMES));
+        new ArrayList<>(TenantEnv.NAMES), network, readOnlyRootfs, tmpBytes, defaultUser);
   }
 
   public String containerName(String slug) {

@@ -9,12 +9,13 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.time.Instant;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -27,6 +28,7 @@ import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.HttpCookie;
 import org.apache.pekko.http.javadsl.model.headers.Location;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.model.headers.SameSite;
 import org.apache.pekko.http.javadsl.model.headers.SetCookie;
 import org.apache.pekko.http.javadsl.model.sse.ServerSentEvent;
@@ -48,6 +50,7 @@ public final class TenantApp extends AllDirectives {
   private final String tenantId;
   private final Path initFile;
   private final Path ssoKeyFile;
+  private final Path guestTokenFile;
   private final AtomicReference<JsonNode> init = new AtomicReference<>();
   private final SsoGate sso;
 
@@ -55,6 +58,7 @@ public final class TenantApp extends AllDirectives {
     this.tenantId = tenantId;
     this.initFile = dataDir.resolve("berth-init.json");
     this.ssoKeyFile = dataDir.resolve("berth-sso-key.json");
+    this.guestTokenFile = dataDir.resolve(".berth").resolve("guest-token");
     this.sso = new SsoGate(tenantId, clock);
     try {
       if (Files.exists(initFile)) {
@@ -83,8 +87,10 @@ public final class TenantApp extends AllDirectives {
         pathPrefix(".berth", () -> concat(
             path("health", () -> get(() -> complete(StatusCodes.OK, HttpEntities.create(ContentTypes.APPLICATION_JSON,
                 "{\"status\":\"ok\",\"tenant\":\"" + tenantId + "\"}")))),
-            path("init", () -> post(() -> entity(org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller.entityToString(),
-                this::acceptInit))),
+            path("init", () -> post(() -> optionalHeaderValueByName("Authorization", auth -> fromBerth(auth)
+                ? entity(org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller.entityToString(), this::acceptInit)
+                : complete(StatusCodes.UNAUTHORIZED, HttpEntities.create(ContentTypes.APPLICATION_JSON,
+                    "{\"error\":\"the guest credential is missing or wrong\"}"))))),
             path("sso", () -> get(() -> parameterOptional("token", this::signIn))))),
         pathSingleSlash(() -> get(() -> optionalHeaderValueByName("Cookie", cookies ->
             complete(HttpEntities.create(ContentTypes.TEXT_HTML_UTF8, page(cookies.flatMap(TenantApp::sessionCookie))))))),
@@ -102,11 +108,33 @@ public final class TenantApp extends AllDirectives {
             Source.range(1, Integer.parseInt(n)).throttle(1, Duration.ofMillis(100))
                 .map(i -> ServerSentEvent.create("tick " + i)),
             org.apache.pekko.http.javadsl.marshalling.sse.EventStreamMarshalling.toEventStream())))),
+        // sets a cookie for any domain asked for, as a careless or hostile tenant could; the router must drop it
+        path("set-cookie", () -> get(() -> parameter("domain", domain -> respondWithHeader(
+            RawHeader.create("Set-Cookie", "planted=1; Path=/; Domain=" + domain),
+            () -> complete("cookie set for " + domain))))),
         path("headers", () -> get(() -> extractRequest(req -> {
           StringBuilder sb = new StringBuilder();
           req.getHeaders().forEach(h -> sb.append(h.name()).append(": ").append(h.value()).append('\n'));
           return complete(HttpEntities.create(ContentTypes.TEXT_PLAIN_UTF8, sb.toString()));
         }))));
+  }
+
+  /**
+   * Whether the request carries this container's guest credential (docs/tenant-contract.md), which
+   * Berth wrote to {@code /data/.berth/guest-token} before the container first started. No file, no
+   * init: a tenant fails closed.
+   */
+  private boolean fromBerth(Optional<String> authorization) {
+    if (authorization.isEmpty() || !authorization.get().startsWith("Bearer ")) {
+      return false;
+    }
+    try {
+      byte[] expected = Files.readString(guestTokenFile, StandardCharsets.UTF_8).strip().getBytes(StandardCharsets.UTF_8);
+      byte[] given = authorization.get().substring("Bearer ".length()).strip().getBytes(StandardCharsets.UTF_8);
+      return expected.length > 0 && MessageDigest.isEqual(expected, given);
+    } catch (IOException noCredential) {
+      return false;
+    }
   }
 
   private Route acceptInit(String body) {

@@ -34,8 +34,14 @@ public final class FakeTenantGuest implements TenantGuest {
     return List.copyOf(delivered);
   }
 
+  /** A stand-in derivation: distinct per tenant and incarnation, like the real one. */
   @Override
-  public CompletionStage<Void> checkHealth(Endpoint endpoint) {
+  public String credentialFor(String tenantId, int incarnation) {
+    return "fake-credential-" + tenantId + "-" + incarnation;
+  }
+
+  @Override
+  public CompletionStage<Void> checkHealth(Endpoint endpoint, String credential) {
     probes.incrementAndGet();
     if (neverHealthy || unhealthyProbes.getAndDecrement() > 0) {
       return CompletableFuture.failedFuture(DriverException.retryable("connection refused: " + endpoint.authority(), null));
@@ -44,7 +50,10 @@ public final class FakeTenantGuest implements TenantGuest {
   }
 
   @Override
-  public CompletionStage<Void> deliverInit(Endpoint endpoint, InitPayload payload) {
+  public CompletionStage<Void> deliverInit(Endpoint endpoint, InitPayload payload, String credential) {
+    if (!credential.equals(credentialFor(payload.tenantId(), payload.incarnation()))) {
+      return CompletableFuture.failedFuture(DriverException.permanent("init refused: wrong credential", null));
+    }
     delivered.add(payload);
     return CompletableFuture.completedFuture(null);
   }

@@ -1,4 +1,4 @@
-package berth.api;
+package berth.tenant;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
