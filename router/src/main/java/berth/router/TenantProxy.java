@@ -50,10 +50,6 @@ public final class TenantProxy implements Function<HttpRequest, CompletionStage<
       "trailer", "transfer-encoding", "upgrade", "host", "timeout-access", "remote-address", "raw-request-uri",
       "tls-session-info", "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-real-ip", "forwarded");
 
-  /** Paths reserved by docs/tenant-contract.md; of them only the SSO handoff is public. */
-  private static final String GUEST_API_PREFIX = "/.berth/";
-  private static final String SSO_PATH = "/.berth/sso";
-
   private final ActorSystem<?> system;
   private final Http http;
   private final RouteTable routes;
@@ -80,8 +76,7 @@ public final class TenantProxy implements Function<HttpRequest, CompletionStage<
     if (slug == null) {
       return reject(request, ErrorPages.notFound(request, "No tenant is served at this address."));
     }
-    String path = request.getUri().path();
-    if (path.startsWith(GUEST_API_PREFIX) && !path.equals(SSO_PATH)) {
+    if (ReservedPaths.refused(request.getUri().path())) {
       // the guest API is Berth's channel to the tenant, reached on the published port only
       return reject(request, ErrorPages.notFound(request, "Not found."));
     }
@@ -98,7 +93,7 @@ public final class TenantProxy implements Function<HttpRequest, CompletionStage<
       return CompletableFuture.completedFuture(bridgeWebSocket(request, upgrade.get(), endpoint));
     }
     return withTimeout(http.singleRequest(forward(request, endpoint), http.defaultClientHttpsContext(), pool, log))
-        .handle((response, error) -> error == null ? fromTenant(response) : failed(request, slug, error));
+        .handle((response, error) -> error == null ? fromTenant(response, slug + hostSuffix) : failed(request, slug, error));
   }
 
   /**
@@ -178,10 +173,15 @@ public final class TenantProxy implements Function<HttpRequest, CompletionStage<
     return out;
   }
 
-  private HttpResponse fromTenant(HttpResponse response) {
+  /** The tenant's response without hop-by-hop headers and without cookies scoped beyond its own host. */
+  private HttpResponse fromTenant(HttpResponse response, String tenantHost) {
     List<HttpHeader> kept = new ArrayList<>();
     for (HttpHeader h : response.getHeaders()) {
       String name = h.lowercaseName();
+      if (name.equals("set-cookie") && !CookieScope.allowed(h.value(), tenantHost)) {
+        log.warning("Dropped a Set-Cookie of {} scoped beyond its own host", tenantHost);
+        continue;
+      }
       if (!name.equals("connection") && !name.equals("keep-alive") && !name.equals("proxy-connection")
           && !name.equals("trailer") && !name.equals("upgrade")) {
         kept.add(h);
