@@ -7,11 +7,13 @@ import berth.tenant.TenantEvent.ContainerLost;
 import berth.tenant.TenantEvent.ContainerRecovered;
 import berth.tenant.TenantEvent.ContainerStarted;
 import berth.tenant.TenantEvent.ProvisioningRequested;
+import berth.tenant.TenantEvent.PurgeRequested;
 import berth.tenant.TenantEvent.RetryRequested;
 import berth.tenant.TenantEvent.StepFailed;
 import berth.tenant.TenantEvent.TeardownRequested;
 import berth.tenant.TenantEvent.TenantInitialized;
 import berth.tenant.TenantEvent.TenantRetired;
+import berth.tenant.TenantEvent.VolumePurged;
 import berth.tenant.TenantSpec;
 import java.time.Instant;
 import java.util.List;
@@ -40,7 +42,7 @@ final class EventJson {
   }
 
   record Provisioning(String slug, String displayName, int incarnation, Spec spec, String containerName,
-      String volumeName) {}
+      String volumeName, boolean restored) {}
 
   record Created(String containerId, boolean adopted) {}
 
@@ -58,7 +60,9 @@ final class EventJson {
 
   record Nothing() {}
 
-  record Retired(String containerName, String volumeName) {}
+  record Retired(String containerName, String volumeName, Instant dataRetainedUntil) {}
+
+  record Purged(String volumeName) {}
 
   static Entry entry(long sequenceNr, TenantEvent event) {
     var p = event.provenance();
@@ -71,7 +75,7 @@ final class EventJson {
       TenantSpec s = e.spec();
       return new Provisioning(e.slug(), e.displayName(), e.incarnation(), new Spec(s.image(), s.containerPort(),
           s.memoryBytes(), s.nanoCpus(), s.pidsLimit(), s.labels(), s.envNames(), s.network(), s.readOnlyRootfs(),
-          s.tmpBytes(), s.user()), e.containerName(), e.volumeName());
+          s.tmpBytes(), s.user()), e.containerName(), e.volumeName(), e.restored());
     } else if (event instanceof ContainerCreated e) {
       return new Created(e.containerId(), e.adopted());
     } else if (event instanceof ContainerStarted e) {
@@ -86,10 +90,12 @@ final class EventJson {
       return new Failed(e.phase().name(), e.step().name(), e.reason(), e.attempts());
     } else if (event instanceof RetryRequested e) {
       return new Retried(e.resumedPhase().name());
-    } else if (event instanceof TeardownRequested) {
+    } else if (event instanceof TeardownRequested || event instanceof PurgeRequested) {
       return new Nothing();
     } else if (event instanceof TenantRetired e) {
-      return new Retired(e.containerName(), e.volumeName());
+      return new Retired(e.containerName(), e.volumeName(), e.dataRetainedUntil());
+    } else if (event instanceof VolumePurged e) {
+      return new Purged(e.volumeName());
     }
     throw new IllegalArgumentException("no JSON view for " + event.getClass().getName());
   }

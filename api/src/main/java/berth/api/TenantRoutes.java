@@ -73,7 +73,13 @@ final class TenantRoutes extends ApiDirectives {
                 delete(() -> database(() -> teardown(slug, principal, correlationId))))),
             path("events", () -> get(() -> database(() -> events(slug)))),
             path("sso", () -> concat(get(() -> handoff(slug, principal)), post(() -> handoff(slug, principal)))),
-            path("retry", () -> post(() -> database(() -> retry(slug, principal, correlationId)))))))));
+            path("retry", () -> post(() -> database(() -> retry(slug, principal, correlationId)))),
+            path("restore", () -> post(() -> database(() -> withReason(principal, correlationId,
+                "restore requested via admin API",
+                by -> answer(slug, r -> new TenantCommand.Restore(by, r), StatusCodes.ACCEPTED))))),
+            path("purge", () -> post(() -> database(() -> withReason(principal, correlationId,
+                "purge of kept data requested via admin API",
+                by -> answer(slug, r -> new TenantCommand.Purge(by, r), StatusCodes.ACCEPTED))))))))));
   }
 
   private Route list() {

@@ -13,11 +13,13 @@ import berth.tenant.TenantEvent.ContainerLost;
 import berth.tenant.TenantEvent.ContainerRecovered;
 import berth.tenant.TenantEvent.ContainerStarted;
 import berth.tenant.TenantEvent.ProvisioningRequested;
+import berth.tenant.TenantEvent.PurgeRequested;
 import berth.tenant.TenantEvent.RetryRequested;
 import berth.tenant.TenantEvent.StepFailed;
 import berth.tenant.TenantEvent.TeardownRequested;
 import berth.tenant.TenantEvent.TenantInitialized;
 import berth.tenant.TenantEvent.TenantRetired;
+import berth.tenant.TenantEvent.VolumePurged;
 import berth.tenant.TenantSpec;
 import java.time.Instant;
 import java.util.List;
@@ -41,7 +43,7 @@ class EventJsonTest {
         {"slug":"acme","displayName":"Acme","incarnation":1,"spec":{"image":"img:1","containerPort":8080,\
         "memoryBytes":268435456,"nanoCpus":500000000,"pidsLimit":512,"labels":{"berth.tenant":"acme"},\
         "envNames":["BERTH_TENANT_ID"],"network":"berth-tenants","readOnlyRootfs":true,"tmpBytes":67108864,\
-        "user":"65534:65534"},"containerName":"berth-acme","volumeName":"berth-acme-data"}""",
+        "user":"65534:65534"},"containerName":"berth-acme","volumeName":"berth-acme-data","restored":false}""",
         json(new ProvisioningRequested("acme", "Acme", 1, spec, "berth-acme", "berth-acme-data", BY)));
     assertEquals("{\"containerId\":\"c1\",\"adopted\":true}", json(new ContainerCreated("c1", true, BY)));
     assertEquals("{\"containerId\":\"c1\",\"endpoint\":{\"host\":\"127.0.0.1\",\"port\":32768}}",
@@ -56,9 +58,14 @@ class EventJsonTest {
         json(new StepFailed(Phase.INITIALIZING, Step.INITIALIZE, "timeout", 3, BY)));
     assertEquals("{\"resumedPhase\":\"PROVISIONING\"}", json(new RetryRequested(Phase.PROVISIONING, BY)));
     assertEquals("{}", json(new TeardownRequested(BY)));
-    assertEquals("{\"containerName\":\"berth-acme\",\"volumeName\":\"berth-acme-data\"}",
+    assertEquals("{\"containerName\":\"berth-acme\",\"volumeName\":\"berth-acme-data\",\"dataRetainedUntil\":null}",
         json(new TenantRetired("berth-acme", "berth-acme-data", BY)));
-    assertEquals(10, TenantEvent.class.getPermittedSubclasses().length, "a new event type needs a line above");
+    assertEquals("{\"containerName\":\"berth-acme\",\"volumeName\":\"berth-acme-data\","
+        + "\"dataRetainedUntil\":\"2026-01-03T03:04:05Z\"}",
+        json(new TenantRetired("berth-acme", "berth-acme-data", Instant.parse("2026-01-03T03:04:05Z"), BY)));
+    assertEquals("{}", json(new PurgeRequested(BY)));
+    assertEquals("{\"volumeName\":\"berth-acme-data\"}", json(new VolumePurged("berth-acme-data", BY)));
+    assertEquals(12, TenantEvent.class.getPermittedSubclasses().length, "a new event type needs a line above");
   }
 
   @Test

@@ -72,6 +72,12 @@ class CrashInjectionTest {
     }
 
     @Override
+    public CompletionStage<Void> removeContainer(String name) {
+      return name.contains("teardown-") ? real.removeContainer(name).thenCompose(done -> hang(name + ":removed"))
+          : real.removeContainer(name);
+    }
+
+    @Override
     public CompletionStage<Void> remove(String name, String volume) {
       return name.contains("teardown-") ? real.remove(name, volume).thenCompose(done -> hang(name + ":removed"))
           : real.remove(name, volume);
@@ -159,7 +165,8 @@ class CrashInjectionTest {
           assertTrue(TestNodes.get("http://" + t.path("endpoint").asText() + "/").contains("Initialized as"), slug);
         }
         assertTrue(docker.listVolumesCmd().exec().getVolumes().stream()
-            .noneMatch(v -> v.getName().equals(nodes.containerName("teardown-a") + "-data")), "teardown finished");
+            .anyMatch(v -> v.getName().equals(nodes.containerName("teardown-a") + "-data")), "teardown kept the data");
+        assertTrue(tenant(second, "teardown-a").hasNonNull("dataRetainedUntil"), "for the retention window");
         JsonNode createdEvents = TestNodes.JSON.readTree(
             call(second, "GET", "/api/tenants/created-a/events", null).body()).path("events");
         assertTrue(createdEvents.get(1).path("data").path("adopted").asBoolean(), "created-a's container adopted");

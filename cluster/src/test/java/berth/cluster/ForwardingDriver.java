@@ -42,6 +42,11 @@ abstract class ForwardingDriver implements TenantDriver {
   }
 
   @Override
+  public CompletionStage<Void> removeVolume(String volumeName) {
+    return real.removeVolume(volumeName);
+  }
+
+  @Override
   public CompletionStage<Optional<ContainerInfo>> inspect(String name) {
     return real.inspect(name);
   }

@@ -11,7 +11,6 @@ import berth.tenant.Labels;
 import berth.tenant.TenantDriver;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.exception.NotFoundException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -73,7 +72,7 @@ class NodeLifecycleTest {
       assertEquals(202, call(node, "DELETE", "/api/tenants/acme", "{\"reason\":\"test over\"}").statusCode());
       awaitPhase(node, "acme", "RETIRED", READY_WITHIN);
       assertTrue(containersOf("acme").isEmpty());
-      org.junit.jupiter.api.Assertions.assertThrows(NotFoundException.class, () -> docker.inspectVolumeCmd(volume).exec());
+      assertEquals(volume, docker.inspectVolumeCmd(volume).exec().getName(), "the data is kept (RetentionTest)");
 
       JsonNode events = TestNodes.JSON.readTree(call(node, "GET", "/api/tenants/acme/events", null).body()).get("events");
       List<String> types = new ArrayList<>();

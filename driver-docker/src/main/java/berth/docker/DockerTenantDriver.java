@@ -179,6 +179,19 @@ public final class DockerTenantDriver implements TenantDriver {
   }
 
   @Override
+  public CompletionStage<Void> removeVolume(String volumeName) {
+    return call("remove volume " + volumeName, () -> {
+      try {
+        docker.removeVolumeCmd(volumeName).exec();
+        log.info("Removed volume {}", volumeName);
+      } catch (NotFoundException gone) {
+        // idempotent
+      }
+      return null;
+    });
+  }
+
+  @Override
   public CompletionStage<Optional<ContainerInfo>> inspect(String containerName) {
     return call("inspect " + containerName, () -> inspectRaw(containerName).map(this::info));
   }

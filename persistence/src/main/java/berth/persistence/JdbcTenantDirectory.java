@@ -19,7 +19,7 @@ import javax.sql.DataSource;
 /** Reads the {@code tenant_directory} table; blocking JDBC runs on the given executor. */
 public final class JdbcTenantDirectory implements TenantDirectory {
   private static final String COLUMNS = "slug, display_name, phase, incarnation, container_name, container_id, "
-      + "endpoint_host, endpoint_port, last_error, created_at, updated_at";
+      + "endpoint_host, endpoint_port, last_error, created_at, updated_at, retained_until";
 
   private final DataSource dataSource;
   private final Executor executor;
@@ -69,6 +69,7 @@ public final class JdbcTenantDirectory implements TenantDirectory {
         host == null ? null : new Endpoint(host, port),
         rs.getString("last_error"),
         rs.getTimestamp("created_at").toInstant(),
-        rs.getTimestamp("updated_at").toInstant());
+        rs.getTimestamp("updated_at").toInstant(),
+        rs.getTimestamp("retained_until") == null ? null : rs.getTimestamp("retained_until").toInstant());
   }
 }

@@ -8,11 +8,13 @@ import berth.tenant.TenantEvent.ContainerLost;
 import berth.tenant.TenantEvent.ContainerRecovered;
 import berth.tenant.TenantEvent.ContainerStarted;
 import berth.tenant.TenantEvent.ProvisioningRequested;
+import berth.tenant.TenantEvent.PurgeRequested;
 import berth.tenant.TenantEvent.RetryRequested;
 import berth.tenant.TenantEvent.StepFailed;
 import berth.tenant.TenantEvent.TeardownRequested;
 import berth.tenant.TenantEvent.TenantInitialized;
 import berth.tenant.TenantEvent.TenantRetired;
+import berth.tenant.TenantEvent.VolumePurged;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.Timestamp;
@@ -49,9 +51,15 @@ final class TenantDirectoryHandler extends JdbcHandler<EventEnvelope<TenantEvent
         update(c, slug, at, "phase = ?, last_error = NULL", e.resumedPhase().name());
       } else if (event instanceof TeardownRequested) {
         update(c, slug, at, "phase = ?", Phase.TEARING_DOWN.name());
-      } else if (event instanceof TenantRetired) {
-        update(c, slug, at,
-            "phase = ?, container_id = NULL, endpoint_host = NULL, endpoint_port = NULL", Phase.RETIRED.name());
+      } else if (event instanceof TenantRetired e) {
+        update(c, slug, at, "phase = ?, container_id = NULL, endpoint_host = NULL, endpoint_port = NULL, "
+            + "retained_until = CAST(? AS TIMESTAMPTZ)", Phase.RETIRED.name(),
+            e.dataRetainedUntil() == null ? null : e.dataRetainedUntil().toString());
+      } else if (event instanceof PurgeRequested e) {
+        // due now: the reconcile loop nudges the entity until the purge is done, even across restarts
+        update(c, slug, at, "retained_until = CAST(? AS TIMESTAMPTZ)", e.provenance().at().toString());
+      } else if (event instanceof VolumePurged) {
+        update(c, slug, at, "retained_until = NULL");
       } else {
         throw new IllegalArgumentException("no read-model rule for " + event.getClass().getName());
       }
@@ -67,7 +75,8 @@ final class TenantDirectoryHandler extends JdbcHandler<EventEnvelope<TenantEvent
         ON CONFLICT (slug) DO UPDATE SET
           display_name = EXCLUDED.display_name, phase = EXCLUDED.phase, incarnation = EXCLUDED.incarnation,
           container_name = EXCLUDED.container_name, container_id = NULL, endpoint_host = NULL,
-          endpoint_port = NULL, last_error = NULL, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at
+          endpoint_port = NULL, last_error = NULL, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at,
+          retained_until = NULL
         """)) {
       ps.setString(1, slug);
       ps.setString(2, e.displayName());

@@ -26,6 +26,8 @@ import org.apache.pekko.cluster.typed.SingletonActor;
  * reports, and converges. One instance runs in the cluster (a cluster singleton). Each pass:
  *
  * <ul>
+ *   <li>asks every RETIRED tenant whose kept data is due (retention expired, or a purge under way) to
+ *       purge it; the entity decides and journals it;
  *   <li>wakes every tenant mid-operation (PROVISIONING, INITIALIZING, TEARING_DOWN), so interrupted
  *       operations and teardowns resume with no request; the first pass after start wakes every active
  *       tenant, which republishes its route (the route table is rebuilt after a full restart);
@@ -116,11 +118,17 @@ public final class Reconciler extends AbstractBehavior<Reconciler.Command> {
     }
     boolean wakeAllActive = firstPass;
     firstPass = false;
+    Instant now = clock.instant();
     for (TenantSummary t : listed.tenants()) {
       if (t.phase().inTransition() || (wakeAllActive && t.phase().active())) {
         getContext().getLog().debug("Reconcile: waking tenant {} ({})", t.slug(), t.phase());
         sharding.entityRefFor(TenantEntity.TYPE_KEY, t.slug()).tell(new TenantCommand.Wake());
         metrics.increment(FleetMetrics.RECONCILE, "action", "wake");
+      } else if (t.phase() == Phase.RETIRED && t.retainedUntil() != null && !t.retainedUntil().isAfter(now)) {
+        // the entity decides (it knows the exact retention) and journals the purge
+        getContext().getLog().info("Reconcile: tenant {}'s kept data is due for deletion", t.slug());
+        sharding.entityRefFor(TenantEntity.TYPE_KEY, t.slug()).tell(new TenantCommand.PurgeExpired());
+        metrics.increment(FleetMetrics.RECONCILE, "action", "purge_due");
       }
     }
     getContext().pipeToSelf(driver.listManaged(), (containers, error) -> new Observed(listed.tenants(), containers, error));

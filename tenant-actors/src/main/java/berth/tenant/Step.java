@@ -5,5 +5,7 @@ public enum Step {
   CREATE,
   START,
   INITIALIZE,
-  REMOVE
+  REMOVE,
+  /** Delete a retired tenant's retained data volume. */
+  PURGE
 }

@@ -251,8 +251,10 @@ final class StepRunner {
         });
         case INITIALIZE -> initialize(s, guest.credentialFor(slug, s.incarnation()))
             .thenApply(done -> new Done(null, false));
-        case REMOVE -> driver.remove(s.containerName(), s.volumeName())
-            .thenApply(done -> new Done(null, false));
+        // the data outlives the container for the retention window, unless there is none
+        case REMOVE -> (settings.retention().isZero() ? driver.remove(s.containerName(), s.volumeName())
+            : driver.removeContainer(s.containerName())).thenApply(done -> new Done(null, false));
+        case PURGE -> driver.removeVolume(s.retention().volume()).thenApply(done -> new Done(null, false));
       };
     } catch (RuntimeException e) {
       // An adapter that throws instead of failing its stage is treated the same way.

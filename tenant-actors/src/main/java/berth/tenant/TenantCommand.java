@@ -15,6 +15,15 @@ public sealed interface TenantCommand extends CborSerializable {
 
   record Get(ActorRef<Reply> replyTo) implements TenantCommand {}
 
+  /** Bring a RETIRED tenant back on its retained data: a new incarnation on the same volume. */
+  record Restore(Provenance provenance, ActorRef<Reply> replyTo) implements TenantCommand {}
+
+  /** Delete a RETIRED tenant's retained data now. */
+  record Purge(Provenance provenance, ActorRef<Reply> replyTo) implements TenantCommand {}
+
+  /** From the reconcile loop: delete a RETIRED tenant's retained data if its retention has expired. */
+  record PurgeExpired() implements TenantCommand {}
+
   /**
    * Start the pending step if none is running. Sent after restarts so that tenants caught
    * mid-operation resume without a request; harmless at any other time.

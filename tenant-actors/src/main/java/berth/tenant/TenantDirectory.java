@@ -27,5 +27,6 @@ public interface TenantDirectory {
       Endpoint endpoint,
       String lastError,
       Instant createdAt,
-      Instant updatedAt) {}
+      Instant updatedAt,
+      Instant retainedUntil) {}
 }

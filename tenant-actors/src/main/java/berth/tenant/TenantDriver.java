@@ -37,6 +37,9 @@ public interface TenantDriver {
    */
   CompletionStage<Void> removeContainer(String nameOrId);
 
+  /** Deletes a data volume; a volume that does not exist is already deleted. */
+  CompletionStage<Void> removeVolume(String volumeName);
+
   CompletionStage<Optional<ContainerInfo>> inspect(String containerName);
 
   /** Every container carrying Berth's management label, whatever its tenant or state. */

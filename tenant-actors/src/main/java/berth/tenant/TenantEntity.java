@@ -9,9 +9,12 @@ import berth.tenant.TenantCommand.Accepted;
 import berth.tenant.TenantCommand.CheckContainer;
 import berth.tenant.TenantCommand.Get;
 import berth.tenant.TenantCommand.Provision;
+import berth.tenant.TenantCommand.Purge;
+import berth.tenant.TenantCommand.PurgeExpired;
 import berth.tenant.TenantCommand.Reason;
 import berth.tenant.TenantCommand.Rejected;
 import berth.tenant.TenantCommand.Reply;
+import berth.tenant.TenantCommand.Restore;
 import berth.tenant.TenantCommand.Retry;
 import berth.tenant.TenantCommand.StepSignal;
 import berth.tenant.TenantCommand.Teardown;
@@ -21,11 +24,13 @@ import berth.tenant.TenantEvent.ContainerLost;
 import berth.tenant.TenantEvent.ContainerRecovered;
 import berth.tenant.TenantEvent.ContainerStarted;
 import berth.tenant.TenantEvent.ProvisioningRequested;
+import berth.tenant.TenantEvent.PurgeRequested;
 import berth.tenant.TenantEvent.RetryRequested;
 import berth.tenant.TenantEvent.StepFailed;
 import berth.tenant.TenantEvent.TeardownRequested;
 import berth.tenant.TenantEvent.TenantInitialized;
 import berth.tenant.TenantEvent.TenantRetired;
+import berth.tenant.TenantEvent.VolumePurged;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.EnumSet;
@@ -77,9 +82,9 @@ public final class TenantEntity
   private final ActorContext<TenantCommand> context;
   private final TenantSettings settings;
   private final Clock clock;
-  private final FleetMetrics metrics;
   private final StepRunner runner;
   private final PublishedRoute route;
+  private final Healing healing;
 
   /** Registers the entity with cluster sharding on this node. */
   public static void init(ActorSystem<?> system, TenantDriver driver, TenantGuest guest, TenantSettings settings,
@@ -114,7 +119,7 @@ public final class TenantEntity
     this.clock = clock;
     this.runner = runner;
     this.route = route;
-    this.metrics = FleetMetrics.get(context.getSystem());
+    this.healing = new Healing(slug, settings, clock, context.getLog(), FleetMetrics.get(context.getSystem()));
   }
 
   @Override
@@ -154,10 +159,17 @@ public final class TenantEntity
         .onCommand(Provision.class, this::provision)
         .onCommand(Teardown.class, (s, c) -> notFound(c.replyTo()))
         .onCommand(Retry.class, (s, c) -> notFound(c.replyTo()))
+        .onCommand(Restore.class, (s, c) -> notFound(c.replyTo()))
+        .onCommand(Purge.class, (s, c) -> notFound(c.replyTo()))
         .onCommand(Get.class, (s, c) -> notFound(c.replyTo()));
 
     phases(b, Phase.RETIRED)
-        .onCommand(Provision.class, this::provision)
+        .onCommand(Provision.class, (s, c) -> s.retention() != null
+            ? reject(c.replyTo(), Reason.ILLEGAL_STATE, "the data of retired tenant '" + slug + "' is kept until "
+                + s.retention().until() + "; restore it, or purge it before provisioning the slug anew")
+            : provision(s, c))
+        .onCommand(Restore.class, this::restore)
+        .onCommand(Purge.class, this::purge)
         .onCommand(Teardown.class, (s, c) -> reject(c.replyTo(), Reason.ILLEGAL_STATE,
             "tenant '" + slug + "' is already retired"))
         .onCommand(Retry.class, (s, c) -> reject(c.replyTo(), Reason.ILLEGAL_STATE,
@@ -166,6 +178,8 @@ public final class TenantEntity
 
     phases(b, Phase.PROVISIONING, Phase.INITIALIZING, Phase.READY)
         .onCommand(Provision.class, (s, c) -> alreadyExists(s, c.replyTo()))
+        .onCommand(Restore.class, (s, c) -> notRetired(s, c.replyTo()))
+        .onCommand(Purge.class, (s, c) -> notRetired(s, c.replyTo()))
         .onCommand(Teardown.class, this::teardown)
         .onCommand(Retry.class, (s, c) -> reject(c.replyTo(), Reason.ILLEGAL_STATE,
             "tenant '" + slug + "' is " + s.phase() + "; only a FAILED tenant can be retried"))
@@ -173,6 +187,8 @@ public final class TenantEntity
 
     phases(b, Phase.FAILED)
         .onCommand(Provision.class, (s, c) -> alreadyExists(s, c.replyTo()))
+        .onCommand(Restore.class, (s, c) -> notRetired(s, c.replyTo()))
+        .onCommand(Purge.class, (s, c) -> notRetired(s, c.replyTo()))
         .onCommand(Teardown.class, this::teardown)
         .onCommand(Retry.class, this::retry)
         .onCommand(Get.class, (s, c) -> accept(c.replyTo(), s));
@@ -180,6 +196,8 @@ public final class TenantEntity
     phases(b, Phase.TEARING_DOWN)
         .onCommand(Provision.class, (s, c) -> reject(c.replyTo(), Reason.ALREADY_EXISTS,
             "tenant '" + slug + "' is being torn down; provision it again once it is RETIRED"))
+        .onCommand(Restore.class, (s, c) -> notRetired(s, c.replyTo()))
+        .onCommand(Purge.class, (s, c) -> notRetired(s, c.replyTo()))
         // Asking again for what is already under way is answered with the current state, not an error.
         .onCommand(Teardown.class, (s, c) -> accept(c.replyTo(), s))
         .onCommand(Retry.class, (s, c) -> reject(c.replyTo(), Reason.ILLEGAL_STATE,
@@ -206,19 +224,52 @@ public final class TenantEntity
             runner.inspect(s.containerName(), c.hint());
           }
           return Effect().none().thenNoReply();
-        });
+        })
+        .onCommand(PurgeExpired.class, this::purgeIfExpired);
+  }
+
+  /** A new incarnation on the retained data volume: the tenant comes back with what it had written. */
+  private ReplyEffect<TenantEvent, TenantState> restore(TenantState s, Restore c) {
+    if (s.retention() == null || s.retention().purging()) {
+      return reject(c.replyTo(), Reason.ILLEGAL_STATE, "no data of tenant '" + slug + "' is kept to restore"
+          + (s.retention() == null ? "" : ": it is being purged"));
+    }
+    int incarnation = s.incarnation() + 1;
+    ProvisioningRequested event = new ProvisioningRequested(slug, s.displayName(), incarnation,
+        settings.specFor(slug, incarnation), settings.containerName(slug), s.retention().volume(), c.provenance(), true);
+    return Effect().persist(event).thenRun(this::advance).thenReply(c.replyTo(), this::accepted);
+  }
+
+  private ReplyEffect<TenantEvent, TenantState> purge(TenantState s, Purge c) {
+    if (s.retention() == null) {
+      return reject(c.replyTo(), Reason.ILLEGAL_STATE, "no data of tenant '" + slug + "' is kept");
+    }
+    if (s.retention().purging()) {
+      return accept(c.replyTo(), s); // already under way
+    }
+    return Effect().persist(new PurgeRequested(c.provenance())).thenRun(this::advance).thenReply(c.replyTo(), this::accepted);
+  }
+
+  /** The reconcile loop's nudge: data kept past its retention is purged, by the system, with the reason. */
+  private ReplyEffect<TenantEvent, TenantState> purgeIfExpired(TenantState s, PurgeExpired c) {
+    Instant now = clock.instant();
+    if (s.phase() != Phase.RETIRED || s.retention() == null || s.retention().purging() || !s.retention().expiredAt(now)) {
+      return Effect().none().thenRun(this::advance).thenNoReply(); // a wake-up all the same: a purge owed resumes
+    }
+    String why = "retention of the data expired at " + s.retention().until();
+    return Effect().persist(new PurgeRequested(Provenance.system(why, now, "purge-" + UUID.randomUUID())))
+        .thenRun(this::advance).thenNoReply();
+  }
+
+  private ReplyEffect<TenantEvent, TenantState> notRetired(TenantState s, ActorRef<Reply> replyTo) {
+    return reject(replyTo, Reason.ILLEGAL_STATE,
+        "tenant '" + slug + "' is " + s.phase() + "; only a RETIRED tenant's kept data can be restored or purged");
   }
 
   private ReplyEffect<TenantEvent, TenantState> provision(TenantState s, Provision c) {
     int incarnation = s.incarnation() + 1;
-    ProvisioningRequested event = new ProvisioningRequested(
-        slug,
-        c.displayName(),
-        incarnation,
-        settings.specFor(slug, incarnation),
-        settings.containerName(slug),
-        settings.volumeName(slug),
-        c.provenance());
+    ProvisioningRequested event = new ProvisioningRequested(slug, c.displayName(), incarnation,
+        settings.specFor(slug, incarnation), settings.containerName(slug), settings.volumeName(slug), c.provenance());
     return Effect().persist(event).thenRun(this::advance).thenReply(c.replyTo(), this::accepted);
   }
 
@@ -254,10 +305,16 @@ public final class TenantEntity
     } else if (outcome instanceof ContainerMissing m) {
       // removed behind our back before it could be started (docker rm -f races with its own die event):
       // record the loss; the owed step becomes CREATE, on the same volume
-      return recordLoss(s, ContainerLoss.REMOVED, m.reason());
+      return persistAll(healing.lost(s, ContainerLoss.REMOVED, m.reason()));
     }
     Observed seen = (Observed) outcome;
-    return s.phase() == Phase.READY ? containerObserved(s, seen) : Effect().none().thenNoReply();
+    return s.phase() == Phase.READY ? persistAll(healing.observed(s, seen)) : Effect().none().thenNoReply();
+  }
+
+  /** Persists the events (none: nothing to do) and lets the runner start what the state then owes. */
+  private ReplyEffect<TenantEvent, TenantState> persistAll(List<TenantEvent> events) {
+    return events.isEmpty() ? Effect().none().thenNoReply()
+        : Effect().persist(events).thenRun(this::advance).thenNoReply();
   }
 
   private TenantEvent stepDone(TenantState s, Succeeded ok) {
@@ -265,55 +322,11 @@ public final class TenantEntity
     return switch (ok.step()) {
       case CREATE -> new ContainerCreated(ok.container().id(), ok.adopted(), by);
       case START -> new ContainerStarted(ok.container().id(), ok.container().endpoint(), by);
-      case INITIALIZE -> s.recovering() ? recovered(s, by) : new TenantInitialized(s.endpoint(), by);
-      case REMOVE -> new TenantRetired(s.containerName(), s.volumeName(), by);
+      case INITIALIZE -> s.recovering() ? healing.recovered(s, by) : new TenantInitialized(s.endpoint(), by);
+      case REMOVE -> new TenantRetired(s.containerName(), s.volumeName(),
+          settings.retention().isZero() ? null : clock.instant().plus(settings.retention()), by);
+      case PURGE -> new VolumePurged(s.retention().volume(), by);
     };
-  }
-
-  private ContainerRecovered recovered(TenantState s, Provenance by) {
-    metrics.increment(FleetMetrics.HEALING, "action", "container_recovered");
-    context.getLog().info("Tenant {} recovered its container", slug);
-    return new ContainerRecovered(s.containerId(), s.endpoint(), by);
-  }
-
-  // ---------------------------------------------------------------- healing
-
-  /**
-   * A READY tenant's container must exist, be the one the journal names, and be running. Anything
-   * else is a loss: recorded, then repaired by the usual steps (START, or CREATE on the same volume,
-   * then INITIALIZE), unless it is a crash loop.
-   */
-  private ReplyEffect<TenantEvent, TenantState> containerObserved(TenantState s, Observed seen) {
-    ContainerInfo c = seen.container();
-    if (c == null) {
-      return recordLoss(s, ContainerLoss.REMOVED, seen.hint());
-    } else if (!c.id().equals(s.containerId())) {
-      return recordLoss(s, ContainerLoss.REPLACED, seen.hint());
-    } else if (!c.running()) {
-      return recordLoss(s, ContainerLoss.EXITED, seen.hint());
-    }
-    return Effect().none().thenNoReply();
-  }
-
-  /** Journals the loss and repairs it through the owed steps, or fails the tenant in a crash loop. */
-  private ReplyEffect<TenantEvent, TenantState> recordLoss(TenantState s, ContainerLoss loss, String hint) {
-    Instant now = clock.instant();
-    // a loss found while already recovering from one (docker rm -f: "die", then gone) is the same incident
-    String correlationId = s.recovering() ? s.operationCorrelationId() : "heal-" + UUID.randomUUID();
-    ContainerLost lost = new ContainerLost(s.containerId(), loss,
-        Provenance.system("container " + loss.label() + " (" + hint + ")", now, correlationId));
-    long recent = s.recovery().lossesSince(now.minus(settings.lossWindow())) + (s.recovering() ? 0 : 1);
-    if (recent > settings.maxLosses()) {
-      String why = "crash loop: container lost " + recent + " times within " + settings.lossWindow();
-      context.getLog().warn("Tenant {} {}; marking it FAILED", slug, why);
-      metrics.increment(FleetMetrics.HEALING, "action", "crash_loop");
-      StepFailed failed = new StepFailed(Phase.PROVISIONING, Step.START, why, 0,
-          Provenance.system(why, now, correlationId));
-      return Effect().persist(List.of(lost, failed)).thenRun(this::advance).thenNoReply();
-    }
-    context.getLog().warn("Tenant {} lost its container ({}, {}); recovering", slug, loss.label(), hint);
-    metrics.increment(FleetMetrics.HEALING, "action", "container_lost");
-    return Effect().persist(lost).thenRun(this::advance).thenNoReply();
   }
 
   // ---------------------------------------------------------------- after every change
@@ -329,12 +342,14 @@ public final class TenantEntity
     return Provenance.system(reason, clock.instant(), correlation);
   }
 
-  private static String describe(Step step) {
+  private String describe(Step step) {
     return switch (step) {
       case CREATE -> "container created";
       case START -> "container started";
       case INITIALIZE -> "tenant healthy and init payload delivered";
-      case REMOVE -> "container and volume removed";
+      case REMOVE -> settings.retention().isZero() ? "container and volume removed"
+          : "container removed; data kept for " + settings.retention();
+      case PURGE -> "data volume deleted";
     };
   }
 
@@ -372,7 +387,9 @@ public final class TenantEntity
             s.operation(e.resumedPhase(), e.provenance().correlationId(), e.provenance().at()))
         .onEvent(TeardownRequested.class, (s, e) ->
             s.operation(Phase.TEARING_DOWN, e.provenance().correlationId(), e.provenance().at()))
-        .onEvent(TenantRetired.class, (s, e) -> s.retired(e.provenance().at()))
+        .onEvent(TenantRetired.class, (s, e) -> s.retired(e.dataRetainedUntil(), e.provenance().at()))
+        .onEvent(PurgeRequested.class, (s, e) -> s.purging(e.provenance().correlationId(), e.provenance().at()))
+        .onEvent(VolumePurged.class, (s, e) -> s.purged(e.provenance().at()))
         .build();
   }
 }

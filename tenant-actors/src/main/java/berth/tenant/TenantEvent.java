@@ -1,5 +1,7 @@
 package berth.tenant;
 
+import java.time.Instant;
+
 /**
  * Facts in a tenant's journal, named in the past tense. Each carries its {@link Provenance}: the
  * journal is both what drives the entity and the audit trail operators read.
@@ -16,8 +18,16 @@ public sealed interface TenantEvent extends CborSerializable {
       TenantSpec spec,
       String containerName,
       String volumeName,
-      Provenance provenance)
-      implements TenantEvent {}
+      Provenance provenance,
+      boolean restored)
+      implements TenantEvent {
+
+    /** A new incarnation on new data ({@code restored} false), as every one journaled before restore existed. */
+    public ProvisioningRequested(String slug, String displayName, int incarnation, TenantSpec spec,
+        String containerName, String volumeName, Provenance provenance) {
+      this(slug, displayName, incarnation, spec, containerName, volumeName, provenance, false);
+    }
+  }
 
   /** The driver created the container, or found and adopted one already bearing its name. */
   record ContainerCreated(String containerId, boolean adopted, Provenance provenance) implements TenantEvent {}
@@ -47,7 +57,22 @@ public sealed interface TenantEvent extends CborSerializable {
 
   record TeardownRequested(Provenance provenance) implements TenantEvent {}
 
-  /** The container and its data volume are gone; the slug may be provisioned again. */
-  record TenantRetired(String containerName, String volumeName, Provenance provenance)
-      implements TenantEvent {}
+  /**
+   * The container is gone. Its data volume is kept until {@code dataRetainedUntil} (restore brings the
+   * tenant back on it), or is gone too when that is null (no retention, and every event journaled
+   * before retention existed).
+   */
+  record TenantRetired(String containerName, String volumeName, Instant dataRetainedUntil, Provenance provenance)
+      implements TenantEvent {
+
+    public TenantRetired(String containerName, String volumeName, Provenance provenance) {
+      this(containerName, volumeName, null, provenance);
+    }
+  }
+
+  /** Someone (or the retention's expiry) asked to delete a retired tenant's retained data now. */
+  record PurgeRequested(Provenance provenance) implements TenantEvent {}
+
+  /** A retired tenant's retained data volume was deleted. */
+  record VolumePurged(String volumeName, Provenance provenance) implements TenantEvent {}
 }

@@ -27,7 +27,8 @@ public record TenantSettings(
     String network,
     boolean readOnlyRootfs,
     long tmpBytes,
-    String defaultUser) {
+    String defaultUser,
+    Duration retention) {
 
   public static TenantSettings fromConfig(Config root) {
     Config c = root.getConfig("berth.tenant");
@@ -57,7 +58,8 @@ public record TenantSettings(
         c.getString("network"),
         c.getBoolean("read-only-rootfs"),
         c.getBytes("tmp-size"),
-        c.getString("default-user"));
+        c.getString("default-user"),
+        c.getDuration("retention"));
   }
 
   /** The spec applied to a new incarnation; journaled in {@link TenantEvent.ProvisioningRequested}. */

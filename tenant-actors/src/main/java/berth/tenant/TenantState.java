@@ -12,6 +12,7 @@ import java.util.List;
  * @param container the tenant's container: null before the first provisioning
  * @param failure why the tenant is FAILED; null in every other phase
  * @param recovery losses of the container, and whether one is being repaired
+ * @param retention a RETIRED tenant's kept data volume; null when there is none
  * @param operationCorrelationId the request the current operation descends from
  */
 public record TenantState(
@@ -23,6 +24,7 @@ public record TenantState(
     Container container,
     Failure failure,
     Recovery recovery,
+    Retention retention,
     String operationCorrelationId,
     Instant createdAt,
     Instant updatedAt)
@@ -52,6 +54,17 @@ public record TenantState(
    * @param phase the phase to return to when an operator retries
    */
   public record Failure(Phase phase, Step step, String reason, Instant at) implements CborSerializable {}
+
+  /**
+   * A RETIRED tenant's data volume, kept until {@code until}.
+   *
+   * @param purging its deletion was asked for (by someone, or by the expiry) and is owed
+   */
+  public record Retention(String volume, Instant until, boolean purging) implements CborSerializable {
+    public boolean expiredAt(Instant now) {
+      return !until.isAfter(now);
+    }
+  }
 
   /**
    * @param inProgress the container was lost while READY and is being brought back
@@ -90,7 +103,7 @@ public record TenantState(
   }
 
   public static TenantState empty(String slug) {
-    return new TenantState(slug, null, Phase.EMPTY, 0, null, null, null, Recovery.NONE, null, null, null);
+    return new TenantState(slug, null, Phase.EMPTY, 0, null, null, null, Recovery.NONE, null, null, null, null);
   }
 
   // ---------------------------------------------------------------- derived reads
@@ -101,6 +114,7 @@ public record TenantState(
       case PROVISIONING -> containerId() == null ? Step.CREATE : Step.START;
       case INITIALIZING -> Step.INITIALIZE;
       case TEARING_DOWN -> Step.REMOVE;
+      case RETIRED -> retention != null && retention.purging() ? Step.PURGE : null;
       default -> null;
     };
   }
@@ -129,7 +143,7 @@ public record TenantState(
 
   TenantState provisioning(TenantEvent.ProvisioningRequested e) {
     return new TenantState(slug, e.displayName(), Phase.PROVISIONING, e.incarnation(), e.spec(),
-        new Container(e.containerName(), e.volumeName(), null, null), null, Recovery.NONE,
+        new Container(e.containerName(), e.volumeName(), null, null), null, Recovery.NONE, null,
         e.provenance().correlationId(), e.provenance().at(), e.provenance().at());
   }
 
@@ -152,12 +166,24 @@ public record TenantState(
 
   /** An operator retry or a teardown: a new operation, in {@code next}. */
   TenantState operation(Phase next, String correlationId, Instant at) {
-    return new TenantState(slug, displayName, next, incarnation, spec, container, null, recovery, correlationId,
-        createdAt, at);
+    return new TenantState(slug, displayName, next, incarnation, spec, container, null, recovery, retention,
+        correlationId, createdAt, at);
   }
 
-  TenantState retired(Instant at) {
-    return with(Phase.RETIRED, container.withId(null).withEndpoint(null), null, recovery.done(), at);
+  TenantState retired(Instant dataRetainedUntil, Instant at) {
+    Retention kept = dataRetainedUntil == null ? null : new Retention(container.volume(), dataRetainedUntil, false);
+    return new TenantState(slug, displayName, Phase.RETIRED, incarnation, spec,
+        container.withId(null).withEndpoint(null), null, recovery.done(), kept, operationCorrelationId, createdAt, at);
+  }
+
+  TenantState purging(String correlationId, Instant at) {
+    return new TenantState(slug, displayName, phase, incarnation, spec, container, failure, recovery,
+        new Retention(retention.volume(), retention.until(), true), correlationId, createdAt, at);
+  }
+
+  TenantState purged(Instant at) {
+    return new TenantState(slug, displayName, phase, incarnation, spec, container, failure, recovery, null,
+        operationCorrelationId, createdAt, at);
   }
 
   /**
@@ -167,10 +193,11 @@ public record TenantState(
   TenantState lost(ContainerLoss loss, Instant at, String correlationId) {
     Container kept = container.withId(loss.keepsContainer() ? container.id() : null).withEndpoint(null);
     return new TenantState(slug, displayName, Phase.PROVISIONING, incarnation, spec, kept, null, recovery.lost(at),
-        correlationId, createdAt, at);
+        retention, correlationId, createdAt, at);
   }
 
   private TenantState with(Phase next, Container c, Failure f, Recovery r, Instant at) {
-    return new TenantState(slug, displayName, next, incarnation, spec, c, f, r, operationCorrelationId, createdAt, at);
+    return new TenantState(slug, displayName, next, incarnation, spec, c, f, r, retention, operationCorrelationId,
+        createdAt, at);
   }
 }

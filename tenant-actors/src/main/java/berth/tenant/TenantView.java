@@ -11,6 +11,7 @@ import java.time.Instant;
  * @param failure why the tenant is FAILED; null in every other phase
  * @param pendingStep the step the tenant is carrying out, or null when none is owed
  * @param recovering the container was lost while READY and is being brought back
+ * @param dataRetainedUntil a RETIRED tenant's data is kept until then (restore, purge); null when none is
  * @param node the cluster address of the node hosting the tenant's entity (its single writer)
  */
 public record TenantView(
@@ -24,6 +25,7 @@ public record TenantView(
     Failure failure,
     Step pendingStep,
     boolean recovering,
+    Instant dataRetainedUntil,
     String operationCorrelationId,
     Instant createdAt,
     Instant updatedAt,
@@ -37,6 +39,6 @@ public record TenantView(
     TenantState.Failure f = s.failure();
     return new TenantView(s.slug(), s.displayName(), s.phase(), s.incarnation(), s.containerName(), s.containerId(),
         s.endpoint(), f == null ? null : new Failure(f.phase(), f.step(), f.reason(), f.at()), s.pendingStep(),
-        s.recovering(), s.operationCorrelationId(), s.createdAt(), s.updatedAt(), node);
+        s.recovering(), s.retention() == null ? null : s.retention().until(), s.operationCorrelationId(), s.createdAt(), s.updatedAt(), node);
   }
 }

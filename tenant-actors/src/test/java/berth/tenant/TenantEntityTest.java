@@ -173,9 +173,10 @@ class TenantEntityTest {
     TenantState retired = awaitPhase(Phase.RETIRED);
     assertEquals(null, retired.containerId());
     assertTrue(driver.container("berth-acme").isEmpty());
-    assertFalse(driver.volumeExists("berth-acme-data"));
+    assertTrue(driver.volumeExists("berth-acme-data"), "the data is kept for the retention window");
     TenantRetired last = (TenantRetired) journal("acme").get(journal("acme").size() - 1);
     assertEquals("berth-acme-data", last.volumeName());
+    assertTrue(last.dataRetainedUntil().isAfter(Instant.now().plus(settings.retention()).minusSeconds(60)));
 
     var again = kit.<Reply>runCommand(r -> new TenantCommand.Teardown(by("bob", "twice"), r));
     assertEquals(Reason.ILLEGAL_STATE, ((Rejected) again.reply()).reason());
@@ -320,12 +321,92 @@ class TenantEntityTest {
     assertEquals(1, driver.calls(Op.CREATE));
   }
 
-  @Test
-  void aRetiredSlugProvisionedAgainStartsANewIncarnation() {
+  TenantState retiredWithKeptData() {
     provision();
     awaitPhase(Phase.READY);
     kit.<Reply>runCommand(r -> new TenantCommand.Teardown(by("bob", "left"), r));
+    return awaitPhase(Phase.RETIRED);
+  }
+
+  @Test
+  void aRestoreBringsTheTenantBackOnItsKeptDataAsANewIncarnation() {
+    retiredWithKeptData();
+    var restore = kit.<Reply>runCommand(r -> new TenantCommand.Restore(by("carol", "customer came back"), r));
+    ProvisioningRequested again = assertInstanceOf(ProvisioningRequested.class, restore.event());
+    assertTrue(again.restored());
+    assertEquals(2, again.incarnation());
+    assertEquals("berth-acme-data", again.volumeName());
+    assertEquals("carol", again.provenance().principal());
+    TenantState ready = awaitPhase(Phase.READY);
+    assertEquals(null, ready.retention());
+    assertEquals("berth-acme-data", driver.container("berth-acme").orElseThrow().volume(), "on the kept volume");
+  }
+
+  @Test
+  void keptDataBlocksAFreshProvisioningUntilPurgedAndThePurgeIsJournaled() {
+    retiredWithKeptData();
+    Rejected blocked = assertInstanceOf(Rejected.class, provision().reply());
+    assertEquals(Reason.ILLEGAL_STATE, blocked.reason());
+    assertTrue(blocked.message().contains("restore it, or purge it"), blocked.message());
+    var purge = kit.<Reply>runCommand(r -> new TenantCommand.Purge(by("dave", "GDPR erasure"), r));
+    assertEquals("dave", assertInstanceOf(TenantEvent.PurgeRequested.class, purge.event()).provenance().principal());
+    TenantState purged = awaitState(s -> s.retention() == null);
+    assertEquals(Phase.RETIRED, purged.phase());
+    assertFalse(driver.volumeExists("berth-acme-data"));
+    TenantEvent last = journal("acme").get(journal("acme").size() - 1);
+    assertEquals("berth-acme-data", assertInstanceOf(TenantEvent.VolumePurged.class, last).volumeName());
+    Rejected nothingLeft = assertInstanceOf(Rejected.class,
+        kit.<Reply>runCommand(r -> new TenantCommand.Restore(by("carol", "too late"), r)).reply());
+    assertEquals(Reason.ILLEGAL_STATE, nothingLeft.reason());
+    assertInstanceOf(Accepted.class, provision().reply(), "the slug is free again");
+  }
+
+  @Test
+  void expiredRetentionIsPurgedByTheSystemWhenTheReconcileLoopAsksAndNotBefore() {
+    retiredWithKeptData();
+    kit.runCommand(new TenantCommand.PurgeExpired());
+    assertTrue(driver.volumeExists("berth-acme-data"), "a day of retention has not passed");
+    assertEquals(TenantRetired.class, journal("acme").get(journal("acme").size() - 1).getClass());
+
+    kit = EventSourcedBehaviorTestKit.create(testKit.system(), TenantEntity.create("short", driver, guest,
+        TenantSettings.fromConfig(ConfigFactory.parseString("berth.tenant.retention = 1ms").withFallback(CONFIG)),
+        Clock.systemUTC()));
+    kit.<Reply>runCommand(r -> new TenantCommand.Provision("Short", by("alice", "trial"), r));
+    awaitPhase(Phase.READY);
+    kit.<Reply>runCommand(r -> new TenantCommand.Teardown(by("bob", "trial over"), r));
     awaitPhase(Phase.RETIRED);
+    kit.runCommand(new TenantCommand.PurgeExpired());
+    awaitState(s -> s.retention() == null);
+    List<TenantEvent> j = journal("short");
+    TenantEvent.PurgeRequested asked = (TenantEvent.PurgeRequested) j.get(j.size() - 2);
+    assertEquals(Provenance.SYSTEM, asked.provenance().principal());
+    assertTrue(asked.provenance().reason().startsWith("retention of the data expired"), asked.provenance().reason());
+    assertFalse(driver.volumeExists("berth-short-data"));
+  }
+
+  @Test
+  void restoreAndPurgeAreOnlyForARetiredTenant() {
+    var unknown = kit.<Reply>runCommand(r -> new TenantCommand.Restore(by("carol", "x"), r));
+    assertEquals(Reason.NOT_FOUND, ((Rejected) unknown.reply()).reason());
+    provision();
+    awaitPhase(Phase.READY);
+    for (var result : List.of(kit.<Reply>runCommand(r -> new TenantCommand.Restore(by("carol", "x"), r)),
+        kit.<Reply>runCommand(r -> new TenantCommand.Purge(by("carol", "x"), r)))) {
+      assertEquals(Reason.ILLEGAL_STATE, ((Rejected) result.reply()).reason());
+      assertTrue(result.hasNoEvents());
+    }
+  }
+
+  @Test
+  void aRetiredSlugProvisionedAgainStartsANewIncarnation() {
+    kit = EventSourcedBehaviorTestKit.create(testKit.system(), TenantEntity.create("acme", driver, guest,
+        TenantSettings.fromConfig(ConfigFactory.parseString("berth.tenant.retention = 0s").withFallback(CONFIG)),
+        Clock.systemUTC()));
+    provision();
+    awaitPhase(Phase.READY);
+    kit.<Reply>runCommand(r -> new TenantCommand.Teardown(by("bob", "left"), r));
+    assertFalse(awaitPhase(Phase.RETIRED).retention() != null, "no retention: the data went with the container");
+    assertFalse(driver.volumeExists("berth-acme-data"));
     var again = kit.<Reply>runCommand(r -> new TenantCommand.Provision("Acme Again", by("alice", "came back"), r));
     assertEquals(2, ((ProvisioningRequested) again.event()).incarnation());
     TenantState ready = awaitPhase(Phase.READY);
@@ -485,11 +566,8 @@ class TenantEntityTest {
 
   @Test
   void stateSurvivesRestartFromSnapshotsAndEvents() {
-    provision();
-    awaitPhase(Phase.READY);
-    kit.<Reply>runCommand(r -> new TenantCommand.Teardown(by("bob", "left"), r));
-    awaitPhase(Phase.RETIRED);
-    kit.<Reply>runCommand(r -> new TenantCommand.Provision("Acme", by("alice", "back"), r));
+    retiredWithKeptData();
+    kit.<Reply>runCommand(r -> new TenantCommand.Restore(by("alice", "back"), r));
     TenantState before = awaitPhase(Phase.READY);
     kit.restart();
     assertEquals(before, kit.getState());
@@ -530,6 +608,12 @@ class TenantEntityTest {
         new RetryRequested(Phase.INITIALIZING, p),
         new TeardownRequested(p),
         new TenantRetired("berth-acme", "berth-acme-data", p),
+        new TenantRetired("berth-acme", "berth-acme-data", p.at(), p),
+        new TenantEvent.PurgeRequested(p),
+        new TenantEvent.VolumePurged("berth-acme-data", p),
+        new TenantCommand.Restore(p, probe.ref()),
+        new TenantCommand.Purge(p, probe.ref()),
+        new TenantCommand.PurgeExpired(),
         new ContainerLost("id", ContainerLoss.REMOVED, p),
         new ContainerRecovered("id", ep, p),
         state,
@@ -539,8 +623,8 @@ class TenantEntityTest {
       serialization.verifySerialization(o, true);
     }
     // Guard: a new command or event type must be added above.
-    assertEquals(10, TenantEvent.class.getPermittedSubclasses().length);
-    assertEquals(13, TenantCommand.class.getPermittedSubclasses().length - 1
+    assertEquals(12, TenantEvent.class.getPermittedSubclasses().length);
+    assertEquals(16, TenantCommand.class.getPermittedSubclasses().length - 1
         + TenantCommand.StepSignal.class.getPermittedSubclasses().length
         + TenantCommand.Reply.class.getPermittedSubclasses().length);
   }

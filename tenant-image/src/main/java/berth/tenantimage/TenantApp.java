@@ -51,6 +51,7 @@ public final class TenantApp extends AllDirectives {
   private final Path initFile;
   private final Path ssoKeyFile;
   private final Path guestTokenFile;
+  private final Path notesFile;
   private final AtomicReference<JsonNode> init = new AtomicReference<>();
   private final SsoGate sso;
 
@@ -59,7 +60,8 @@ public final class TenantApp extends AllDirectives {
     this.initFile = dataDir.resolve("berth-init.json");
     this.ssoKeyFile = dataDir.resolve("berth-sso-key.json");
     this.guestTokenFile = dataDir.resolve(".berth").resolve("guest-token");
-    this.sso = new SsoGate(tenantId, clock);
+    this.notesFile = dataDir.resolve("notes.txt");
+    this.sso = new SsoGate(tenantId, clock, dataDir.resolve("berth-sso-used.json"));
     try {
       if (Files.exists(initFile)) {
         init.set(JSON.readTree(initFile.toFile())); // a restarted container stays initialized
@@ -91,7 +93,14 @@ public final class TenantApp extends AllDirectives {
                 ? entity(org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller.entityToString(), this::acceptInit)
                 : complete(StatusCodes.UNAUTHORIZED, HttpEntities.create(ContentTypes.APPLICATION_JSON,
                     "{\"error\":\"the guest credential is missing or wrong\"}"))))),
-            path("sso", () -> get(() -> parameterOptional("token", this::signIn))))),
+            path("sso", () -> get(() -> parameterOptional("token", token -> optionalHeaderValueByName(
+                "X-Forwarded-Proto", proto -> signIn(token, proto.filter("https"::equalsIgnoreCase).isPresent()))))))),
+        // sign-out: ends the session and clears its cookie
+        path("signout", () -> post(() -> optionalHeaderValueByName("Cookie", cookies -> {
+          cookies.flatMap(TenantApp::sessionCookie).ifPresent(sso::end);
+          return respondWithHeaders(List.of(RawHeader.create("Set-Cookie", SsoGate.COOKIE + "=; Path=/; Max-Age=0; HttpOnly"),
+              Location.create("/")), () -> complete(StatusCodes.SEE_OTHER, "signed out"));
+        }))),
         pathSingleSlash(() -> get(() -> optionalHeaderValueByName("Cookie", cookies ->
             complete(HttpEntities.create(ContentTypes.TEXT_HTML_UTF8, page(cookies.flatMap(TenantApp::sessionCookie))))))),
         // echo; the text frame "close" makes the tenant close the connection (server-side close)
@@ -108,6 +117,13 @@ public final class TenantApp extends AllDirectives {
             Source.range(1, Integer.parseInt(n)).throttle(1, Duration.ofMillis(100))
                 .map(i -> ServerSentEvent.create("tick " + i)),
             org.apache.pekko.http.javadsl.marshalling.sse.EventStreamMarshalling.toEventStream())))),
+        // the tenant's own data, on /data: what a teardown keeps and a restore brings back
+        path("notes", () -> concat(
+            get(() -> complete(HttpEntities.create(ContentTypes.TEXT_PLAIN_UTF8, readNotes()))),
+            put(() -> entity(org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller.entityToString(), text -> {
+              writeNotes(text);
+              return complete(StatusCodes.NO_CONTENT);
+            })))),
         // sets a cookie for any domain asked for, as a careless or hostile tenant could; the router must drop it
         path("set-cookie", () -> get(() -> parameter("domain", domain -> respondWithHeader(
             RawHeader.create("Set-Cookie", "planted=1; Path=/; Domain=" + domain),
@@ -117,6 +133,22 @@ public final class TenantApp extends AllDirectives {
           req.getHeaders().forEach(h -> sb.append(h.name()).append(": ").append(h.value()).append('\n'));
           return complete(HttpEntities.create(ContentTypes.TEXT_PLAIN_UTF8, sb.toString()));
         }))));
+  }
+
+  private String readNotes() {
+    try {
+      return Files.exists(notesFile) ? Files.readString(notesFile, StandardCharsets.UTF_8) : "";
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read " + notesFile, e);
+    }
+  }
+
+  private void writeNotes(String text) {
+    try {
+      writeAtomically(notesFile, text, PosixFilePermissions.fromString("rw-------"));
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot write " + notesFile, e);
+    }
   }
 
   /**
@@ -190,15 +222,19 @@ public final class TenantApp extends AllDirectives {
     Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
-  /** The SSO handoff: a good token opens a session (a host-only cookie) and lands on the page. */
-  private Route signIn(Optional<String> token) {
+  /**
+   * The SSO handoff: a good token opens a session (a host-only cookie, {@code Secure} when the
+   * router says the browser came over https, expiring with the session) and lands on the page.
+   */
+  private Route signIn(Optional<String> token, boolean https) {
     Object outcome = token.isEmpty()
         ? new SsoGate.Refusal("malformed", "The sign-in link has no token.")
         : sso.admit(token.get());
     if (outcome instanceof SsoGate.Admitted admitted) {
       System.out.println("tenant " + tenantId + ": signed in " + admitted.principal() + " by SSO handoff");
       HttpCookie cookie = HttpCookie.create(SsoGate.COOKIE, admitted.session())
-          .withPath("/").withHttpOnly(true).withSameSite(SameSite.Lax);
+          .withPath("/").withHttpOnly(true).withSameSite(SameSite.Lax).withSecure(https)
+          .withMaxAge(SsoGate.SESSION_TTL.toSeconds());
       return respondWithHeaders(List.of(SetCookie.create(cookie), Location.create("/")),
           () -> complete(StatusCodes.SEE_OTHER, HttpEntities.create(ContentTypes.TEXT_HTML_UTF8,
               "<!doctype html><a href=\"/\">Signed in; continue</a>")));

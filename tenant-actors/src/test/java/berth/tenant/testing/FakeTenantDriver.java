@@ -24,7 +24,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class FakeTenantDriver implements TenantDriver {
 
-  public enum Op { CREATE, START, STOP, REMOVE }
+  public enum Op { CREATE, START, STOP, REMOVE, PURGE }
 
   public record FakeContainer(String id, String name, String tenantId, String volume, boolean running, int port) {}
 
@@ -160,6 +160,14 @@ public final class FakeTenantDriver implements TenantDriver {
   public CompletionStage<Void> removeContainer(String nameOrId) {
     return call(Op.REMOVE, () -> {
       containers.values().removeIf(c -> c.name().equals(nameOrId) || c.id().equals(nameOrId));
+      return null;
+    });
+  }
+
+  @Override
+  public CompletionStage<Void> removeVolume(String volume) {
+    return call(Op.PURGE, () -> {
+      volumes.remove(volume);
       return null;
     });
   }
