@@ -15,7 +15,10 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.UUID;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The tenant's half of the SSO handoff, with tokens signed the way Berth signs them. */
 class SsoGateTest {
@@ -23,10 +26,49 @@ class SsoGateTest {
   static final byte[] KEY = "0123456789abcdef0123456789abcdef".getBytes();
   static final Algorithm HS = Algorithm.HMAC256(KEY);
 
-  final SsoGate gate = new SsoGate("acme", Clock.fixed(NOW, ZoneOffset.UTC));
+  @TempDir Path data;
+  SsoGate gate;
 
-  SsoGateTest() {
-    gate.configure("HS256", Base64.getUrlEncoder().encodeToString(KEY));
+  @BeforeEach
+  void setUp() {
+    gate = gateAt(NOW);
+  }
+
+  SsoGate gateAt(Instant now) {
+    SsoGate g = new SsoGate("acme", Clock.fixed(now, ZoneOffset.UTC), data.resolve("berth-sso-used.json"));
+    g.configure("HS256", Base64.getUrlEncoder().encodeToString(KEY));
+    return g;
+  }
+
+  @Test
+  void aUsedLinkStaysUsedAfterARestart() {
+    String t = token(HS, "acme", NOW, UUID.randomUUID().toString());
+    assertInstanceOf(SsoGate.Admitted.class, gate.admit(t));
+    SsoGate restarted = gateAt(NOW.plusSeconds(5)); // a new process on the same volume
+    assertEquals("replayed", refusal(restarted.admit(t)));
+  }
+
+  @Test
+  void aSessionExpiresAndSignOutEndsIt() {
+    SsoGate.Admitted a = assertInstanceOf(SsoGate.Admitted.class,
+        gate.admit(token(HS, "acme", NOW, UUID.randomUUID().toString())));
+    assertTrue(gate.principalOf(a.session()).isPresent());
+    gate.end(a.session());
+    assertTrue(gate.principalOf(a.session()).isEmpty(), "signed out");
+
+    java.util.concurrent.atomic.AtomicReference<Instant> now = new java.util.concurrent.atomic.AtomicReference<>(NOW);
+    SsoGate moving = new SsoGate("acme", new Clock() {
+      @Override public java.time.ZoneId getZone() { return ZoneOffset.UTC; }
+      @Override public Clock withZone(java.time.ZoneId zone) { return this; }
+      @Override public Instant instant() { return now.get(); }
+    }, data.resolve("moving.json"));
+    moving.configure("HS256", Base64.getUrlEncoder().encodeToString(KEY));
+    SsoGate.Admitted b = assertInstanceOf(SsoGate.Admitted.class,
+        moving.admit(token(HS, "acme", NOW, UUID.randomUUID().toString())));
+    now.set(NOW.plus(SsoGate.SESSION_TTL).minusSeconds(1));
+    assertTrue(moving.principalOf(b.session()).isPresent());
+    now.set(NOW.plus(SsoGate.SESSION_TTL));
+    assertTrue(moving.principalOf(b.session()).isEmpty(), "expired");
   }
 
   static String token(Algorithm alg, String audience, Instant issuedAt, String jti) {
@@ -90,7 +132,7 @@ class SsoGateTest {
     KeyPair pair = g.generateKeyPair();
     String pem = "-----BEGIN PUBLIC KEY-----\n"
         + Base64.getMimeEncoder().encodeToString(pair.getPublic().getEncoded()) + "\n-----END PUBLIC KEY-----\n";
-    SsoGate rsa = new SsoGate("acme", Clock.fixed(NOW, ZoneOffset.UTC));
+    SsoGate rsa = new SsoGate("acme", Clock.fixed(NOW, ZoneOffset.UTC), data.resolve("rsa.json"));
     rsa.configure("RS256", pem);
     Algorithm signer = Algorithm.RSA256(null, (RSAPrivateKey) pair.getPrivate());
     assertInstanceOf(SsoGate.Admitted.class, rsa.admit(token(signer, "acme", NOW, "r1")));
@@ -100,7 +142,7 @@ class SsoGateTest {
 
   @Test
   void aTenantWithoutItsKeyRefusesEveryToken() {
-    SsoGate unconfigured = new SsoGate("acme", Clock.systemUTC());
+    SsoGate unconfigured = new SsoGate("acme", Clock.systemUTC(), data.resolve("none.json"));
     assertEquals("not_configured", refusal(unconfigured.admit(token(HS, "acme", Instant.now(), "x"))));
   }
 }
