@@ -3,6 +3,7 @@ package berth.api;
 import berth.api.TenantJson.Because;
 import berth.api.TenantJson.CreateTenant;
 import berth.api.TenantJson.Tenant;
+import berth.tenant.LogArchive;
 import berth.tenant.Phase;
 import berth.tenant.Provenance;
 import berth.tenant.Slug;
@@ -50,10 +51,12 @@ final class TenantRoutes extends ApiDirectives {
   private final TenantDirectory directory;
   private final CurrentEventsByPersistenceIdQuery journal;
   private final SsoIssuer sso;
+  private final LogArchive logs;
 
-  TenantRoutes(ActorSystem<?> system, TenantDirectory directory, ApiSettings settings, SsoIssuer sso,
+  TenantRoutes(ActorSystem<?> system, TenantDirectory directory, LogArchive logs, ApiSettings settings, SsoIssuer sso,
       BooleanSupplier databaseAvailable, Clock clock) {
     super(system, settings, databaseAvailable, clock);
+    this.logs = logs;
     this.sharding = ClusterSharding.get(system);
     this.directory = directory;
     this.sso = sso;
@@ -72,6 +75,7 @@ final class TenantRoutes extends ApiDirectives {
                 get(() -> show(slug)),
                 delete(() -> database(() -> teardown(slug, principal, correlationId))))),
             path("events", () -> get(() -> database(() -> events(slug)))),
+            path("logs", () -> get(() -> database(() -> keptLogs(slug)))),
             path("sso", () -> concat(get(() -> handoff(slug, principal)), post(() -> handoff(slug, principal)))),
             path("retry", () -> post(() -> database(() -> retry(slug, principal, correlationId)))),
             path("restore", () -> post(() -> database(() -> withReason(principal, correlationId,
@@ -138,6 +142,11 @@ final class TenantRoutes extends ApiDirectives {
     return onSuccess(history, entries -> entries.isEmpty()
         ? complete(StatusCodes.NOT_FOUND, error("not_found", "no tenant '" + slug + "'"))
         : json(StatusCodes.OK, Map.of("slug", slug, "events", entries)));
+  }
+
+  /** The output of the tenant's removed containers, kept while its data is (oldest first). */
+  private Route keptLogs(String slug) {
+    return onSuccess(logs.list(slug), kept -> json(StatusCodes.OK, Map.of("slug", slug, "logs", kept)));
   }
 
   /**

@@ -68,8 +68,8 @@ class AdminRoutesTest {
     testKit = ActorTestKit.create("admin-api", CONFIG);
     Cluster cluster = Cluster.get(testKit.system());
     cluster.manager().tell(Join.create(cluster.selfMember().address()));
-    TenantEntity.init(testKit.system(), new FakeTenantDriver(), new FakeTenantGuest(),
-        TenantSettings.fromConfig(CONFIG), berth.tenant.RouteTable.NONE, Clock.systemUTC());
+    TenantEntity.init(testKit.system(), berth.tenant.TenantPorts.of(new FakeTenantDriver(), new FakeTenantGuest()),
+        TenantSettings.fromConfig(CONFIG), Clock.systemUTC());
     TenantDirectory directory = new TenantDirectory() {
       @Override
       public CompletionStage<List<TenantSummary>> list() {
@@ -84,7 +84,8 @@ class AdminRoutesTest {
     ApiSettings settings = ApiSettings.fromConfig(CONFIG);
     SsoIssuer sso = new SsoIssuer(SSO_KEYS, Duration.ofSeconds(60), slug -> "http://" + slug + ".tenants.test:8080",
         Clock.systemUTC());
-    var routes = new AdminRoutes(testKit.system(), directory, settings, sso, () -> databaseUp, Clock.systemUTC()).routes();
+    var routes = new AdminRoutes(testKit.system(), directory, berth.tenant.LogArchive.NONE, settings, sso, () -> databaseUp,
+        Clock.systemUTC()).routes();
     var binding = AdminServer.start(testKit.system(), routes, settings).toCompletableFuture().get();
     base = "http://127.0.0.1:" + binding.localAddress().getPort();
   }

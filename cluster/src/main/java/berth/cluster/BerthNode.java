@@ -15,17 +15,20 @@ import berth.guest.HttpTenantGuest;
 import berth.persistence.Database;
 import berth.persistence.DatabaseHealth;
 import berth.persistence.DatabaseSettings;
+import berth.persistence.JdbcLogArchive;
 import berth.persistence.JdbcTenantDirectory;
 import berth.persistence.TenantDirectoryProjection;
 import berth.router.ReplicatedRouteTable;
 import berth.router.RouterServer;
 import berth.router.RouterSettings;
 import berth.tenant.ContainerWatch;
+import berth.tenant.LogArchive;
 import berth.tenant.Reconciler;
 import berth.tenant.TenantDirectory;
 import berth.tenant.TenantDriver;
 import berth.tenant.TenantEntity;
 import berth.tenant.TenantGuest;
+import berth.tenant.TenantPorts;
 import berth.tenant.TenantSettings;
 import com.github.dockerjava.api.DockerClient;
 import com.typesafe.config.Config;
@@ -133,11 +136,12 @@ public final class BerthNode implements AutoCloseable {
       TenantDriver driver = hooks.driver().apply(new DockerTenantDriver(docker, dockerSettings, dockerCalls));
       TenantGuest guest = hooks.guest().apply(new HttpTenantGuest(GuestSettings.fromConfig(config),
           ssoKeys::verificationKeyFor));
-      TenantEntity.init(system, driver, guest, TenantSettings.fromConfig(config), routes, clock);
+      var blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
+      LogArchive logs = new JdbcLogArchive(database.dataSource(), blocking);
+      TenantEntity.init(system, new TenantPorts(driver, guest, routes, logs), TenantSettings.fromConfig(config), clock);
 
       TenantDirectoryProjection.init(system, database.dataSource());
-      TenantDirectory directory = new JdbcTenantDirectory(database.dataSource(),
-          system.dispatchers().lookup(DispatcherSelector.blocking()));
+      TenantDirectory directory = new JdbcTenantDirectory(database.dataSource(), blocking);
       Reconciler.init(system, directory, driver, Reconciler.Settings.fromConfig(config), clock);
       ContainerWatch.start(system, driver);
 
@@ -148,7 +152,7 @@ public final class BerthNode implements AutoCloseable {
       ApiSettings api = ApiSettings.fromConfig(config);
       DatabaseHealth health = new DatabaseHealth(database.dataSource(), database.settings().healthInterval());
       closeOnShutdown(system, "berth-database-health", health::close);
-      var admin = AdminServer.start(system, new AdminRoutes(system, directory, api, sso, health::available, clock).routes(), api)
+      var admin = AdminServer.start(system, new AdminRoutes(system, directory, logs, api, sso, health::available, clock).routes(), api)
           .toCompletableFuture().get(BIND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
       ServingCheck.Serving.get(system).flag.set(true);
       log.info("Berth node up: Docker {}, database {}, admin API on {}, router on {}, management on {}", dockerVersion,

@@ -42,6 +42,11 @@ abstract class ForwardingDriver implements TenantDriver {
   }
 
   @Override
+  public CompletionStage<java.util.Optional<Output>> logs(String containerName, int maxBytes) {
+    return real.logs(containerName, maxBytes);
+  }
+
+  @Override
   public CompletionStage<Void> removeVolume(String volumeName) {
     return real.removeVolume(volumeName);
   }

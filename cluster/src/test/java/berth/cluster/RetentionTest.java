@@ -84,6 +84,10 @@ class RetentionTest {
           .withNameFilter(java.util.List.of(nodes.containerName("keep"))).exec().size(), "the container is gone");
       assertEquals(409, call(node, "POST", "/api/tenants", "{\"slug\":\"keep\"}").statusCode(),
           "a fresh tenant does not get someone's kept data");
+      JsonNode kept = TestNodes.JSON.readTree(call(node, "GET", "/api/tenants/keep/logs", null).body()).get("logs");
+      assertEquals(1, kept.size(), kept.toString());
+      assertEquals(first.get("containerId").asText(), kept.get(0).get("containerId").asText());
+      assertTrue(kept.get(0).get("text").asText().contains("tenant keep listening"), "its own output: " + kept);
 
       var restore = call(node, "POST", "/api/tenants/keep/restore", "{\"reason\":\"customer came back\"}");
       assertEquals(202, restore.statusCode(), restore.body());
@@ -103,6 +107,8 @@ class RetentionTest {
       TestNodes.await("the purge is journaled", WITHIN,
           () -> lastEvent(node, "keep").get("type").asText().equals("VolumePurged"));
       assertEquals(409, call(node, "POST", "/api/tenants/keep/restore", null).statusCode(), "nothing left to restore");
+      assertEquals(0, TestNodes.JSON.readTree(call(node, "GET", "/api/tenants/keep/logs", null).body()).get("logs").size(),
+          "the kept output went with the data");
     }
   }
 

@@ -179,6 +179,27 @@ public final class DockerTenantDriver implements TenantDriver {
   }
 
   @Override
+  public CompletionStage<Optional<Output>> logs(String containerName, int maxBytes) {
+    return call("logs of " + containerName, () -> {
+      Optional<InspectContainerResponse> c = inspectRaw(containerName);
+      if (c.isEmpty()) {
+        return Optional.<Output>empty();
+      }
+      ContainerOutput out = new ContainerOutput(maxBytes);
+      try {
+        docker.logContainerCmd(c.get().getId()).withStdOut(true).withStdErr(true).withFollowStream(false)
+            .exec(out).awaitCompletion(settings.responseTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw DriverException.retryable("interrupted while reading the logs of " + containerName, e);
+      } catch (NotFoundException gone) {
+        return Optional.<Output>empty();
+      }
+      return Optional.of(new Output(c.get().getId(), out.text(), out.truncated()));
+    });
+  }
+
+  @Override
   public CompletionStage<Void> removeVolume(String volumeName) {
     return call("remove volume " + volumeName, () -> {
       try {

@@ -136,6 +136,28 @@ class DockerTenantDriverTest {
   }
 
   @Test
+  void aContainersOutputIsReadBoundedToTheLimit() throws Exception {
+    ContainerSpec spec = spec("india");
+    await(driver.create(spec));
+    ContainerInfo started = await(driver.start(spec.containerName()));
+    assertEquals(200, get("http://" + started.endpoint().authority() + "/.berth/health").statusCode());
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    TenantDriver.Output all = await(driver.logs(spec.containerName(), 1 << 20)).orElseThrow();
+    while (!all.text().contains("listening on") && System.nanoTime() < deadline) {
+      Thread.sleep(100); // the output reaches the engine a moment after the port answers
+      all = await(driver.logs(spec.containerName(), 1 << 20)).orElseThrow();
+    }
+    assertTrue(all.text().contains("tenant india listening on"), all.text());
+    assertFalse(all.truncated());
+    assertEquals(started.id(), all.containerId());
+    TenantDriver.Output tail = await(driver.logs(spec.containerName(), 10)).orElseThrow();
+    assertTrue(tail.truncated());
+    assertTrue(tail.text().getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= 10, tail.text());
+    assertTrue(all.text().endsWith(tail.text()), "the last bytes");
+    assertTrue(await(driver.logs("berth-no-such-container-" + RUN, 100)).isEmpty());
+  }
+
+  @Test
   void theTenantNetworkIsOwnedByBerthAndKeepsContainersApart() {
     await(driver.create(spec("golf")));
     var network = docker.inspectNetworkCmd().withNetworkId(tenants.network()).exec();

@@ -58,6 +58,7 @@ final class StepRunner {
   private final TimerScheduler<TenantCommand> timers;
   private final TenantDriver driver;
   private final TenantGuest guest;
+  private final LogArchive logs;
   private final TenantSettings settings;
   private final Clock clock;
   private final FleetMetrics metrics;
@@ -70,12 +71,13 @@ final class StepRunner {
   private boolean inspecting;
 
   StepRunner(String slug, ActorContext<TenantCommand> context, TimerScheduler<TenantCommand> timers,
-      TenantDriver driver, TenantGuest guest, TenantSettings settings, Clock clock) {
+      TenantPorts ports, TenantSettings settings, Clock clock) {
     this.slug = slug;
     this.context = context;
     this.timers = timers;
-    this.driver = driver;
-    this.guest = guest;
+    this.driver = ports.driver();
+    this.guest = ports.guest();
+    this.logs = ports.logs();
     this.settings = settings;
     this.clock = clock;
     this.metrics = FleetMetrics.get(context.getSystem());
@@ -252,14 +254,25 @@ final class StepRunner {
         case INITIALIZE -> initialize(s, guest.credentialFor(slug, s.incarnation()))
             .thenApply(done -> new Done(null, false));
         // the data outlives the container for the retention window, unless there is none
-        case REMOVE -> (settings.retention().isZero() ? driver.remove(s.containerName(), s.volumeName())
-            : driver.removeContainer(s.containerName())).thenApply(done -> new Done(null, false));
-        case PURGE -> driver.removeVolume(s.retention().volume()).thenApply(done -> new Done(null, false));
+        case REMOVE -> settings.retention().isZero()
+            ? driver.remove(s.containerName(), s.volumeName()).thenApply(done -> new Done(null, false))
+            : keepLogs(s).thenCompose(kept -> driver.removeContainer(s.containerName()))
+                .thenApply(done -> new Done(null, false));
+        case PURGE -> logs.purge(slug).thenCompose(done -> driver.removeVolume(s.retention().volume()))
+            .thenApply(done -> new Done(null, false));
       };
     } catch (RuntimeException e) {
       // An adapter that throws instead of failing its stage is treated the same way.
       return CompletableFuture.failedFuture(e);
     }
+  }
+
+  /** The container's own output, kept before the container goes (nothing when it is gone already). */
+  private CompletionStage<Void> keepLogs(TenantState s) {
+    return driver.logs(s.containerName(), settings.keptLogBytes()).thenCompose(out -> out.isEmpty()
+        ? CompletableFuture.completedFuture(null)
+        : logs.keep(slug, new LogArchive.KeptLog(s.incarnation(), out.get().containerId(), clock.instant(), "teardown",
+            out.get().truncated(), out.get().text())));
   }
 
   private CompletionStage<Void> initialize(TenantState s, String credential) {

@@ -37,6 +37,15 @@ public interface TenantDriver {
    */
   CompletionStage<Void> removeContainer(String nameOrId);
 
+  /**
+   * The last {@code maxBytes} of a container's output (stdout and stderr, in order), or empty when
+   * there is no such container.
+   */
+  CompletionStage<java.util.Optional<Output>> logs(String containerName, int maxBytes);
+
+  /** @param truncated earlier output was dropped to stay within the limit */
+  record Output(String containerId, String text, boolean truncated) {}
+
   /** Deletes a data volume; a volume that does not exist is already deleted. */
   CompletionStage<Void> removeVolume(String volumeName);
 

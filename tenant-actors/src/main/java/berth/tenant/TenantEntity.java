@@ -87,21 +87,13 @@ public final class TenantEntity
   private final Healing healing;
 
   /** Registers the entity with cluster sharding on this node. */
-  public static void init(ActorSystem<?> system, TenantDriver driver, TenantGuest guest, TenantSettings settings,
-      RouteTable routes, Clock clock) {
-    ClusterSharding.get(system)
-        .init(Entity.of(TYPE_KEY, ctx -> create(ctx.getEntityId(), driver, guest, settings, routes, clock)));
+  public static void init(ActorSystem<?> system, TenantPorts ports, TenantSettings settings, Clock clock) {
+    ClusterSharding.get(system).init(Entity.of(TYPE_KEY, ctx -> create(ctx.getEntityId(), ports, settings, clock)));
   }
 
-  public static Behavior<TenantCommand> create(
-      String slug, TenantDriver driver, TenantGuest guest, TenantSettings settings, Clock clock) {
-    return create(slug, driver, guest, settings, RouteTable.NONE, clock);
-  }
-
-  public static Behavior<TenantCommand> create(String slug, TenantDriver driver, TenantGuest guest,
-      TenantSettings settings, RouteTable routes, Clock clock) {
+  public static Behavior<TenantCommand> create(String slug, TenantPorts ports, TenantSettings settings, Clock clock) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new TenantEntity(slug, ctx, settings, clock,
-        new StepRunner(slug, ctx, timers, driver, guest, settings, clock), new PublishedRoute(slug, routes))));
+        new StepRunner(slug, ctx, timers, ports, settings, clock), new PublishedRoute(slug, ports.routes()))));
   }
 
   public static PersistenceId persistenceId(String slug) {

@@ -28,7 +28,8 @@ public record TenantSettings(
     boolean readOnlyRootfs,
     long tmpBytes,
     String defaultUser,
-    Duration retention) {
+    Duration retention,
+    int keptLogBytes) {
 
   public static TenantSettings fromConfig(Config root) {
     Config c = root.getConfig("berth.tenant");
@@ -59,7 +60,8 @@ public record TenantSettings(
         c.getBoolean("read-only-rootfs"),
         c.getBytes("tmp-size"),
         c.getString("default-user"),
-        c.getDuration("retention"));
+        c.getDuration("retention"),
+        Math.toIntExact(c.getBytes("kept-log-size")));
   }
 
   /** The spec applied to a new incarnation; journaled in {@link TenantEvent.ProvisioningRequested}. */

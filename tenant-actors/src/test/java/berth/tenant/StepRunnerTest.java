@@ -67,7 +67,7 @@ class StepRunnerTest {
   /** Wake: advance with the current state. StepSignal: hand it to the runner. Retry: a fresh budget. */
   Behavior<TenantCommand> host(TenantSettings settings) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
-      StepRunner runner = new StepRunner("acme", ctx, timers, driver, guest, settings, Clock.systemUTC());
+      StepRunner runner = new StepRunner("acme", ctx, timers, TenantPorts.of(driver, guest), settings, Clock.systemUTC());
       return Behaviors.receive(TenantCommand.class)
           .onMessage(TenantCommand.Wake.class, w -> {
             runner.advance(state.get());

@@ -24,6 +24,7 @@ import berth.tenant.TenantEvent.TenantRetired;
 import berth.tenant.testing.FakeTenantDriver;
 import berth.tenant.testing.FakeTenantDriver.Op;
 import berth.tenant.testing.FakeTenantGuest;
+import berth.tenant.testing.InMemoryLogArchive;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.time.Clock;
@@ -52,6 +53,7 @@ class TenantEntityTest {
 
   FakeTenantDriver driver;
   FakeTenantGuest guest;
+  InMemoryLogArchive logs;
   EventSourcedBehaviorTestKit<TenantCommand, TenantEvent, TenantState> kit;
 
   @AfterAll
@@ -63,12 +65,17 @@ class TenantEntityTest {
   void setUp() {
     driver = new FakeTenantDriver();
     guest = new FakeTenantGuest();
+    logs = new InMemoryLogArchive();
     kit = kitFor("acme");
+  }
+
+  TenantPorts ports() {
+    return TenantPorts.of(driver, guest).withLogs(logs);
   }
 
   EventSourcedBehaviorTestKit<TenantCommand, TenantEvent, TenantState> kitFor(String slug) {
     return EventSourcedBehaviorTestKit.create(
-        testKit.system(), TenantEntity.create(slug, driver, guest, settings, Clock.systemUTC()));
+        testKit.system(), TenantEntity.create(slug, ports(), settings, Clock.systemUTC()));
   }
 
   static Provenance by(String who, String why) {
@@ -177,6 +184,10 @@ class TenantEntityTest {
     TenantRetired last = (TenantRetired) journal("acme").get(journal("acme").size() - 1);
     assertEquals("berth-acme-data", last.volumeName());
     assertTrue(last.dataRetainedUntil().isAfter(Instant.now().plus(settings.retention()).minusSeconds(60)));
+    var kept = logs.list("acme").toCompletableFuture().join();
+    assertEquals(1, kept.size(), "the container's output is kept before it goes");
+    assertTrue(kept.get(0).text().contains("fake container"), kept.get(0).text());
+    assertEquals(1, kept.get(0).incarnation());
 
     var again = kit.<Reply>runCommand(r -> new TenantCommand.Teardown(by("bob", "twice"), r));
     assertEquals(Reason.ILLEGAL_STATE, ((Rejected) again.reply()).reason());
@@ -353,6 +364,7 @@ class TenantEntityTest {
     TenantState purged = awaitState(s -> s.retention() == null);
     assertEquals(Phase.RETIRED, purged.phase());
     assertFalse(driver.volumeExists("berth-acme-data"));
+    assertTrue(logs.list("acme").toCompletableFuture().join().isEmpty(), "the kept output goes with the data");
     TenantEvent last = journal("acme").get(journal("acme").size() - 1);
     assertEquals("berth-acme-data", assertInstanceOf(TenantEvent.VolumePurged.class, last).volumeName());
     Rejected nothingLeft = assertInstanceOf(Rejected.class,
@@ -368,7 +380,7 @@ class TenantEntityTest {
     assertTrue(driver.volumeExists("berth-acme-data"), "a day of retention has not passed");
     assertEquals(TenantRetired.class, journal("acme").get(journal("acme").size() - 1).getClass());
 
-    kit = EventSourcedBehaviorTestKit.create(testKit.system(), TenantEntity.create("short", driver, guest,
+    kit = EventSourcedBehaviorTestKit.create(testKit.system(), TenantEntity.create("short", ports(),
         TenantSettings.fromConfig(ConfigFactory.parseString("berth.tenant.retention = 1ms").withFallback(CONFIG)),
         Clock.systemUTC()));
     kit.<Reply>runCommand(r -> new TenantCommand.Provision("Short", by("alice", "trial"), r));
@@ -399,7 +411,7 @@ class TenantEntityTest {
 
   @Test
   void aRetiredSlugProvisionedAgainStartsANewIncarnation() {
-    kit = EventSourcedBehaviorTestKit.create(testKit.system(), TenantEntity.create("acme", driver, guest,
+    kit = EventSourcedBehaviorTestKit.create(testKit.system(), TenantEntity.create("acme", ports(),
         TenantSettings.fromConfig(ConfigFactory.parseString("berth.tenant.retention = 0s").withFallback(CONFIG)),
         Clock.systemUTC()));
     provision();
@@ -491,7 +503,7 @@ class TenantEntityTest {
     TenantSettings shortDeadlines = TenantSettings.fromConfig(
         ConfigFactory.parseString("berth.tenant.step-deadline.create = 300ms").withFallback(CONFIG));
     return EventSourcedBehaviorTestKit.create(testKit.system(),
-        TenantEntity.create(slug, driver, guest, shortDeadlines, Clock.systemUTC()));
+        TenantEntity.create(slug, ports(), shortDeadlines, Clock.systemUTC()));
   }
 
   @Test

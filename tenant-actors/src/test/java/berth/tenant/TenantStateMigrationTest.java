@@ -79,7 +79,7 @@ class TenantStateMigrationTest {
     FakeTenantGuest guest = new FakeTenantGuest();
     guest.neverHealthy();
     var kit = EventSourcedBehaviorTestKit.<TenantCommand, TenantEvent, TenantState>create(testKit.system(),
-        TenantEntity.create(slug, driver, guest, TenantEntityTest.settings, Clock.systemUTC()));
+        TenantEntity.create(slug, TenantPorts.of(driver, guest), TenantEntityTest.settings, Clock.systemUTC()));
     String pid = TenantEntity.persistenceId(slug).id();
     kit.persistenceTestKit().persistForRecovery(pid, new ArrayList<>(journal));
     if (snapshot != null) {

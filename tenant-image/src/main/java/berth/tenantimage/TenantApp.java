@@ -81,7 +81,7 @@ public final class TenantApp extends AllDirectives {
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "tenant");
     TenantApp app = new TenantApp(tenantId, dataDir, Clock.systemUTC());
     Http.get(system).newServerAt("0.0.0.0", port).bind(app.routes())
-        .thenAccept(b -> system.log().info("tenant {} listening on {}", tenantId, b.localAddress()));
+        .thenAccept(b -> System.out.println("tenant " + tenantId + " listening on " + b.localAddress()));
   }
 
   Route routes() {

@@ -164,6 +164,14 @@ public final class FakeTenantDriver implements TenantDriver {
     });
   }
 
+  /** Each fake container "wrote" one line naming itself. */
+  @Override
+  public CompletionStage<Optional<Output>> logs(String name, int maxBytes) {
+    FakeContainer c = containers.get(name);
+    return CompletableFuture.completedFuture(Optional.ofNullable(c)
+        .map(x -> new Output(x.id(), "fake container " + x.id() + " of " + x.tenantId() + " ran\n", false)));
+  }
+
   @Override
   public CompletionStage<Void> removeVolume(String volume) {
     return call(Op.PURGE, () -> {
