@@ -1,6 +1,12 @@
 package berth.api;
 
 import berth.tenant.Provenance;
+import berth.tenant.TenantCommand;
+import berth.tenant.TenantCommand.Accepted;
+import berth.tenant.TenantCommand.Rejected;
+import berth.tenant.TenantCommand.Reply;
+import berth.tenant.TenantEntity;
+import berth.tenant.TenantView;
 import berth.tenant.Slug;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
@@ -10,11 +16,15 @@ import java.security.MessageDigest;
 import java.time.Clock;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
@@ -95,6 +105,33 @@ abstract class ApiDirectives extends AllDirectives {
       entity.discardBytes(system);
       return complete(StatusCodes.SERVICE_UNAVAILABLE, error("unavailable",
           "the database is not reachable; nothing was changed. Try again shortly"));
+    });
+  }
+
+  // ---------------------------------------------------------------- the tenant's entity
+
+  /** Asks the tenant's entity; an accepted reply goes to {@code onAccepted}, a rejection becomes 404/409. */
+  protected Route ask(String slug, Function<ActorRef<Reply>, TenantCommand> command, Function<TenantView, Route> onAccepted) {
+    CompletionStage<Reply> reply =
+        ClusterSharding.get(system).entityRefFor(TenantEntity.TYPE_KEY, slug).ask(command::apply, settings.askTimeout());
+    return onComplete(reply, result -> {
+      if (result.isFailure()) {
+        Throwable t = result.failed().get();
+        log.warn("Tenant {} did not answer: {}", slug, t.toString());
+        String why = t instanceof TimeoutException
+            ? "tenant '" + slug + "' did not answer within " + settings.askTimeout().toSeconds() + "s; try again"
+            : "tenant '" + slug + "' is unavailable; try again";
+        return complete(StatusCodes.SERVICE_UNAVAILABLE, error("unavailable", why));
+      }
+      if (result.get() instanceof Accepted a) {
+        return onAccepted.apply(a.tenant());
+      }
+      Rejected rejected = (Rejected) result.get();
+      StatusCode status = switch (rejected.reason()) {
+        case NOT_FOUND -> StatusCodes.NOT_FOUND;
+        case ALREADY_EXISTS, ILLEGAL_STATE -> StatusCodes.CONFLICT;
+      };
+      return complete(status, error(rejected.reason().name().toLowerCase(), rejected.message()));
     });
   }
 

@@ -9,6 +9,8 @@ import berth.tenant.TenantEvent.ContainerStarted;
 import berth.tenant.TenantEvent.ProvisioningRequested;
 import berth.tenant.TenantEvent.PurgeRequested;
 import berth.tenant.TenantEvent.RetryRequested;
+import berth.tenant.TenantEvent.SecretsChanged;
+import berth.tenant.TenantEvent.SecretsDelivered;
 import berth.tenant.TenantEvent.StepFailed;
 import berth.tenant.TenantEvent.TeardownRequested;
 import berth.tenant.TenantEvent.TenantInitialized;
@@ -22,7 +24,8 @@ import java.util.Map;
 /**
  * The public JSON of a journal entry ({@code GET /api/tenants/{slug}/events}, docs/api.md): one
  * record per event type, written out field by field, so that renaming a field of an event class
- * cannot change the API. A new event type fails to compile here until it has a view.
+ * cannot change the API. A new event type without a view here fails {@code EventJsonTest} (and would
+ * answer 500, never an invented shape).
  */
 final class EventJson {
   private EventJson() {}
@@ -48,11 +51,15 @@ final class EventJson {
 
   record Started(String containerId, EndpointJson endpoint) {}
 
-  record Initialized(EndpointJson endpoint) {}
+  record Initialized(EndpointJson endpoint, long secretsVersion) {}
 
   record Lost(String containerId, String observed) {}
 
-  record Recovered(String containerId, EndpointJson endpoint) {}
+  record Recovered(String containerId, EndpointJson endpoint, long secretsVersion) {}
+
+  record SecretsChange(List<String> names, long version) {}
+
+  record SecretsVersion(long version) {}
 
   record Failed(String phase, String step, String reason, int attempts) {}
 
@@ -81,11 +88,11 @@ final class EventJson {
     } else if (event instanceof ContainerStarted e) {
       return new Started(e.containerId(), EndpointJson.of(e.endpoint()));
     } else if (event instanceof TenantInitialized e) {
-      return new Initialized(EndpointJson.of(e.endpoint()));
+      return new Initialized(EndpointJson.of(e.endpoint()), e.secretsVersion());
     } else if (event instanceof ContainerLost e) {
       return new Lost(e.containerId(), e.observed().label());
     } else if (event instanceof ContainerRecovered e) {
-      return new Recovered(e.containerId(), EndpointJson.of(e.endpoint()));
+      return new Recovered(e.containerId(), EndpointJson.of(e.endpoint()), e.secretsVersion());
     } else if (event instanceof StepFailed e) {
       return new Failed(e.phase().name(), e.step().name(), e.reason(), e.attempts());
     } else if (event instanceof RetryRequested e) {
@@ -96,6 +103,10 @@ final class EventJson {
       return new Retired(e.containerName(), e.volumeName(), e.dataRetainedUntil());
     } else if (event instanceof VolumePurged e) {
       return new Purged(e.volumeName());
+    } else if (event instanceof SecretsChanged e) {
+      return new SecretsChange(e.names(), e.version());
+    } else if (event instanceof SecretsDelivered e) {
+      return new SecretsVersion(e.version());
     }
     throw new IllegalArgumentException("no JSON view for " + event.getClass().getName());
   }

@@ -32,15 +32,15 @@ public final class SsoIssuer {
     }
   }
 
-  /**
-   * @param tenantUrl the base URL a browser reaches a tenant at (scheme, host and port, no path),
-   *     from the slug
-   */
   /** The issuer the {@code berth.sso} namespace configures (the links' lifetime, {@code token-ttl}). */
   public static SsoIssuer fromConfig(Config root, SsoKeys keys, Function<String, String> tenantUrl, Clock clock) {
     return new SsoIssuer(keys, root.getDuration("berth.sso.token-ttl"), tenantUrl, clock);
   }
 
+  /**
+   * @param tenantUrl the base URL a browser reaches a tenant at (scheme, host and port, no path),
+   *     from the slug
+   */
   public SsoIssuer(SsoKeys keys, Duration ttl, Function<String, String> tenantUrl, Clock clock) {
     this.keys = keys;
     this.ttl = ttl;

@@ -10,7 +10,8 @@ final class TenantJson {
   private TenantJson() {}
 
   /** Body of POST /api/tenants. */
-  record CreateTenant(String slug, String displayName, String reason) {}
+  /** @param secrets optional: NAME → value, stored sealed and delivered at initialization, never echoed */
+  record CreateTenant(String slug, String displayName, String reason, com.fasterxml.jackson.databind.JsonNode secrets) {}
 
   /** Optional body of DELETE and retry requests. */
   record Because(String reason) {}

@@ -6,10 +6,9 @@ import berth.api.TenantJson.Tenant;
 import berth.tenant.LogArchive;
 import berth.tenant.Phase;
 import berth.tenant.Provenance;
+import berth.tenant.SecretStore;
 import berth.tenant.Slug;
 import berth.tenant.TenantCommand;
-import berth.tenant.TenantCommand.Accepted;
-import berth.tenant.TenantCommand.Rejected;
 import berth.tenant.TenantCommand.Reply;
 import berth.tenant.TenantDirectory;
 import berth.tenant.TenantEntity;
@@ -20,13 +19,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeoutException;
-import java.util.function.BiFunction;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.Location;
@@ -47,17 +43,17 @@ final class TenantRoutes extends ApiDirectives {
   private static final Logger log = LoggerFactory.getLogger(TenantRoutes.class);
   private static final int MAX_DISPLAY_NAME = 100;
 
-  private final ClusterSharding sharding;
   private final TenantDirectory directory;
   private final CurrentEventsByPersistenceIdQuery journal;
   private final SsoIssuer sso;
   private final LogArchive logs;
+  private final SecretRoutes secrets;
 
-  TenantRoutes(ActorSystem<?> system, TenantDirectory directory, LogArchive logs, ApiSettings settings, SsoIssuer sso,
-      BooleanSupplier databaseAvailable, Clock clock) {
+  TenantRoutes(ActorSystem<?> system, TenantDirectory directory, LogArchive logs, SecretStore secretStore,
+      ApiSettings settings, SsoIssuer sso, BooleanSupplier databaseAvailable, Clock clock) {
     super(system, settings, databaseAvailable, clock);
     this.logs = logs;
-    this.sharding = ClusterSharding.get(system);
+    this.secrets = new SecretRoutes(system, secretStore, settings, databaseAvailable, clock);
     this.directory = directory;
     this.sso = sso;
     this.journal = PersistenceQuery.get(system)
@@ -76,6 +72,7 @@ final class TenantRoutes extends ApiDirectives {
                 delete(() -> database(() -> teardown(slug, principal, correlationId))))),
             path("events", () -> get(() -> database(() -> events(slug)))),
             path("logs", () -> get(() -> database(() -> keptLogs(slug)))),
+            pathPrefix("secrets", () -> database(() -> secrets.route(slug, principal, correlationId))),
             path("sso", () -> concat(get(() -> handoff(slug, principal)), post(() -> handoff(slug, principal)))),
             path("retry", () -> post(() -> database(() -> retry(slug, principal, correlationId)))),
             path("restore", () -> post(() -> database(() -> withReason(principal, correlationId,
@@ -105,8 +102,20 @@ final class TenantRoutes extends ApiDirectives {
       }
       Optional<Route> badReason = checkReason(body.reason());
       if (badReason.isPresent()) return badReason.get();
+      Map<String, String> values = new java.util.LinkedHashMap<>();
+      if (body.secrets() != null && !body.secrets().isNull()) {
+        Optional<String> problem = SecretRoutes.read(body.secrets(), values);
+        if (problem.isPresent()) return badRequest(problem.get());
+      }
       Provenance by = provenance(principal, body.reason(), "tenant created via admin API", correlationId);
-      return answer(body.slug(), r -> new TenantCommand.Provision(displayName, by, r), StatusCodes.ACCEPTED);
+      String slug = body.slug();
+      return ask(slug, r -> new TenantCommand.Provision(displayName, by, r), tenant -> {
+        Route created = respondWithHeader(Location.create("/api/tenants/" + slug),
+            () -> json(StatusCodes.ACCEPTED, Tenant.of(tenant)));
+        // onboarding in one request: the secrets are stored right behind the provisioning, and the
+        // tenant receives them at its first initialization (or again, should that have come first)
+        return values.isEmpty() ? created : secrets.setAtCreation(slug, values, principal, by, created);
+      });
     });
   }
 
@@ -180,28 +189,5 @@ final class TenantRoutes extends ApiDirectives {
     });
   }
 
-  /** Asks the tenant's entity; an accepted reply goes to {@code onAccepted}, a rejection becomes 404/409. */
-  private Route ask(String slug, Function<ActorRef<Reply>, TenantCommand> command, Function<TenantView, Route> onAccepted) {
-    CompletionStage<Reply> reply =
-        sharding.entityRefFor(TenantEntity.TYPE_KEY, slug).ask(command::apply, settings.askTimeout());
-    return onComplete(reply, result -> {
-      if (result.isFailure()) {
-        Throwable t = result.failed().get();
-        log.warn("Tenant {} did not answer: {}", slug, t.toString());
-        String why = t instanceof TimeoutException
-            ? "tenant '" + slug + "' did not answer within " + settings.askTimeout().toSeconds() + "s; try again"
-            : "tenant '" + slug + "' is unavailable; try again";
-        return complete(StatusCodes.SERVICE_UNAVAILABLE, error("unavailable", why));
-      }
-      if (result.get() instanceof Accepted a) {
-        return onAccepted.apply(a.tenant());
-      }
-      Rejected rejected = (Rejected) result.get();
-      StatusCode status = switch (rejected.reason()) {
-        case NOT_FOUND -> StatusCodes.NOT_FOUND;
-        case ALREADY_EXISTS, ILLEGAL_STATE -> StatusCodes.CONFLICT;
-      };
-      return complete(status, error(rejected.reason().name().toLowerCase(), rejected.message()));
-    });
-  }
+
 }

@@ -84,7 +84,8 @@ class AdminRoutesTest {
     ApiSettings settings = ApiSettings.fromConfig(CONFIG);
     SsoIssuer sso = new SsoIssuer(SSO_KEYS, Duration.ofSeconds(60), slug -> "http://" + slug + ".tenants.test:8080",
         Clock.systemUTC());
-    var routes = new AdminRoutes(testKit.system(), directory, berth.tenant.LogArchive.NONE, settings, sso, () -> databaseUp,
+    var routes = new AdminRoutes(testKit.system(), directory, berth.tenant.LogArchive.NONE, berth.tenant.SecretStore.NONE,
+        settings, sso, () -> databaseUp,
         Clock.systemUTC()).routes();
     var binding = AdminServer.start(testKit.system(), routes, settings).toCompletableFuture().get();
     base = "http://127.0.0.1:" + binding.localAddress().getPort();

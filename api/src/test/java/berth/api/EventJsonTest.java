@@ -48,12 +48,15 @@ class EventJsonTest {
     assertEquals("{\"containerId\":\"c1\",\"adopted\":true}", json(new ContainerCreated("c1", true, BY)));
     assertEquals("{\"containerId\":\"c1\",\"endpoint\":{\"host\":\"127.0.0.1\",\"port\":32768}}",
         json(new ContainerStarted("c1", EP, BY)));
-    assertEquals("{\"endpoint\":{\"host\":\"127.0.0.1\",\"port\":32768}}", json(new TenantInitialized(EP, BY)));
+    assertEquals("{\"endpoint\":{\"host\":\"127.0.0.1\",\"port\":32768},\"secretsVersion\":3}",
+        json(new TenantInitialized(EP, BY, 3)));
     assertEquals("{\"containerId\":\"c1\",\"observed\":\"exited\"}", json(new ContainerLost("c1", ContainerLoss.EXITED, BY)));
     assertEquals("{\"containerId\":\"c1\",\"observed\":\"replaced\"}",
         json(new ContainerLost("c1", ContainerLoss.REPLACED, BY)));
-    assertEquals("{\"containerId\":\"c1\",\"endpoint\":{\"host\":\"127.0.0.1\",\"port\":32768}}",
+    assertEquals("{\"containerId\":\"c1\",\"endpoint\":{\"host\":\"127.0.0.1\",\"port\":32768},\"secretsVersion\":0}",
         json(new ContainerRecovered("c1", EP, BY)));
+    assertEquals("{\"names\":[\"API_KEY\"],\"version\":4}", json(new TenantEvent.SecretsChanged(List.of("API_KEY"), 4, BY)));
+    assertEquals("{\"version\":4}", json(new TenantEvent.SecretsDelivered(4, BY)));
     assertEquals("{\"phase\":\"INITIALIZING\",\"step\":\"INITIALIZE\",\"reason\":\"timeout\",\"attempts\":3}",
         json(new StepFailed(Phase.INITIALIZING, Step.INITIALIZE, "timeout", 3, BY)));
     assertEquals("{\"resumedPhase\":\"PROVISIONING\"}", json(new RetryRequested(Phase.PROVISIONING, BY)));
@@ -65,7 +68,7 @@ class EventJsonTest {
         json(new TenantRetired("berth-acme", "berth-acme-data", Instant.parse("2026-01-03T03:04:05Z"), BY)));
     assertEquals("{}", json(new PurgeRequested(BY)));
     assertEquals("{\"volumeName\":\"berth-acme-data\"}", json(new VolumePurged("berth-acme-data", BY)));
-    assertEquals(12, TenantEvent.class.getPermittedSubclasses().length, "a new event type needs a line above");
+    assertEquals(14, TenantEvent.class.getPermittedSubclasses().length, "a new event type needs a line above");
   }
 
   @Test

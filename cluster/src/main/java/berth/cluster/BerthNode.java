@@ -16,6 +16,8 @@ import berth.persistence.Database;
 import berth.persistence.DatabaseHealth;
 import berth.persistence.DatabaseSettings;
 import berth.persistence.JdbcLogArchive;
+import berth.persistence.JdbcSecretStore;
+import berth.persistence.SecretCipher;
 import berth.persistence.JdbcTenantDirectory;
 import berth.persistence.TenantDirectoryProjection;
 import berth.router.ReplicatedRouteTable;
@@ -110,6 +112,13 @@ public final class BerthNode implements AutoCloseable {
       ReferenceImage.ensure(docker, dockerSettings);
     }
     Database database = Database.open(DatabaseSettings.fromConfig(config));
+    SecretCipher cipher;
+    try {
+      cipher = secretCipher(database, config);
+    } catch (RuntimeException e) {
+      database.close();
+      throw e;
+    }
     ExecutorService dockerCalls = Executors.newFixedThreadPool(dockerSettings.threads(), threads("berth-docker"));
     ActorSystem<Void> system;
     try {
@@ -138,7 +147,9 @@ public final class BerthNode implements AutoCloseable {
           ssoKeys::verificationKeyFor));
       var blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
       LogArchive logs = new JdbcLogArchive(database.dataSource(), blocking);
-      TenantEntity.init(system, new TenantPorts(driver, guest, routes, logs), TenantSettings.fromConfig(config), clock);
+      JdbcSecretStore secrets = new JdbcSecretStore(database.dataSource(), blocking, cipher);
+      TenantEntity.init(system, new TenantPorts(driver, guest, routes, logs, secrets), TenantSettings.fromConfig(config),
+          clock);
 
       TenantDirectoryProjection.init(system, database.dataSource());
       TenantDirectory directory = new JdbcTenantDirectory(database.dataSource(), blocking);
@@ -152,7 +163,7 @@ public final class BerthNode implements AutoCloseable {
       ApiSettings api = ApiSettings.fromConfig(config);
       DatabaseHealth health = new DatabaseHealth(database.dataSource(), database.settings().healthInterval());
       closeOnShutdown(system, "berth-database-health", health::close);
-      var admin = AdminServer.start(system, new AdminRoutes(system, directory, logs, api, sso, health::available, clock).routes(), api)
+      var admin = AdminServer.start(system, new AdminRoutes(system, directory, logs, secrets, api, sso, health::available, clock).routes(), api)
           .toCompletableFuture().get(BIND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
       ServingCheck.Serving.get(system).flag.set(true);
       log.info("Berth node up: Docker {}, database {}, admin API on {}, router on {}, management on {}", dockerVersion,
@@ -164,6 +175,16 @@ public final class BerthNode implements AutoCloseable {
       system.getWhenTerminated().toCompletableFuture().join();
       throw new IllegalStateException("Berth node failed to start: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The tenant secret store; a node refuses to start when a stored secret is sealed with a key the
+   * configuration does not provide.
+   */
+  static SecretCipher secretCipher(Database database, Config config) {
+    SecretCipher cipher = SecretCipher.fromConfig(config);
+    new JdbcSecretStore(database.dataSource(), Runnable::run, cipher).requireKeysForStoredSecrets();
+    return cipher;
   }
 
   /** Joins the configured seed nodes, or the cluster bootstrap, or else forms a cluster of one. */

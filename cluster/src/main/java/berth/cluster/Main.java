@@ -9,6 +9,10 @@ public final class Main {
 
   public static void main(String[] args) {
     Config config = NodeConfig.load();
+    if (args.length > 0 && args[0].equals("rotate-secrets")) {
+      rotateSecrets(config);
+      return;
+    }
     BerthNode node;
     try {
       node = BerthNode.start(config, BerthNode.Hooks.NONE);
@@ -35,6 +39,22 @@ public final class Main {
     }
     out.append("  Try:         curl -H 'Authorization: Bearer <token>' ").append(api).append("/tenants\n");
     System.out.println(out);
+  }
+
+  /**
+   * Re-seals every tenant secret under berth.secrets.active-key (docs/operations.md "Tenant secrets").
+   * With the embedded database, run it while the node is stopped.
+   */
+  private static void rotateSecrets(Config config) {
+    try (berth.persistence.Database db = berth.persistence.Database.open(
+        berth.persistence.DatabaseSettings.fromConfig(config))) {
+      berth.persistence.SecretCipher cipher = berth.persistence.SecretCipher.fromConfig(config);
+      int n = new berth.persistence.JdbcSecretStore(db.dataSource(), Runnable::run, cipher).rotate();
+      System.out.println("berth: " + n + " tenant secret(s) re-sealed under " + cipher);
+    } catch (RuntimeException e) {
+      System.err.println("berth: rotation failed: " + rootMessage(e));
+      System.exit(1);
+    }
   }
 
   private static String rootMessage(Throwable e) {

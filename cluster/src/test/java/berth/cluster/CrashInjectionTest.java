@@ -67,8 +67,9 @@ class CrashInjectionTest {
     }
 
     @Override
-    public CompletionStage<ContainerInfo> start(String name) {
-      return name.contains("started-") ? real.start(name).thenCompose(done -> hang(name + ":started")) : real.start(name);
+    public CompletionStage<ContainerInfo> start(String name, String credential) {
+      return name.contains("started-") ? real.start(name, credential).thenCompose(done -> hang(name + ":started"))
+          : real.start(name, credential);
     }
 
     @Override

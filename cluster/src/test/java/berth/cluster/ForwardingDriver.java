@@ -22,8 +22,8 @@ abstract class ForwardingDriver implements TenantDriver {
   }
 
   @Override
-  public CompletionStage<ContainerInfo> start(String name) {
-    return real.start(name);
+  public CompletionStage<ContainerInfo> start(String name, String guestCredential) {
+    return real.start(name, guestCredential);
   }
 
   @Override

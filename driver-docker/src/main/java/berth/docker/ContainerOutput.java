@@ -26,6 +26,10 @@ final class ContainerOutput extends ResultCallback.Adapter<Frame> {
     if (payload == null || payload.length == 0) {
       return;
     }
+    if (maxBytes <= 0) {
+      truncated = true;
+      return;
+    }
     chunks.addLast(payload);
     kept += payload.length;
     while (kept - chunks.peekFirst().length >= maxBytes) {

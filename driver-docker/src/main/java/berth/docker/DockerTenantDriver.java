@@ -105,12 +105,13 @@ public final class DockerTenantDriver implements TenantDriver {
   }
 
   @Override
-  public CompletionStage<ContainerInfo> start(String containerName) {
+  public CompletionStage<ContainerInfo> start(String containerName, String guestCredential) {
     return call("start " + containerName, () -> {
       InspectContainerResponse c = inspectRaw(containerName)
           .orElseThrow(() -> DriverException.containerMissing("container " + containerName + " does not exist"));
       if (!Boolean.TRUE.equals(c.getState().getRunning())) {
         try {
+          GuestCredentialFile.write(docker, c.getId(), guestCredential, c.getConfig().getUser());
           docker.startContainerCmd(containerName).exec();
         } catch (NotModifiedException alreadyRunning) {
           // started concurrently; fine
@@ -185,17 +186,23 @@ public final class DockerTenantDriver implements TenantDriver {
       if (c.isEmpty()) {
         return Optional.<Output>empty();
       }
-      ContainerOutput out = new ContainerOutput(maxBytes);
-      try {
-        docker.logContainerCmd(c.get().getId()).withStdOut(true).withStdErr(true).withFollowStream(false)
-            .exec(out).awaitCompletion(settings.responseTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+      try (ContainerOutput out = new ContainerOutput(maxBytes)) {
+        boolean complete = docker.logContainerCmd(c.get().getId()).withStdOut(true).withStdErr(true)
+            .withFollowStream(false).exec(out)
+            .awaitCompletion(settings.responseTimeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        if (!complete) {
+          throw DriverException.retryable("the logs of " + containerName + " did not arrive within "
+              + settings.responseTimeout(), null);
+        }
+        return Optional.of(new Output(c.get().getId(), out.text(), out.truncated()));
+      } catch (java.io.IOException closing) {
+        throw DriverException.retryable("reading the logs of " + containerName + " failed", closing);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw DriverException.retryable("interrupted while reading the logs of " + containerName, e);
       } catch (NotFoundException gone) {
         return Optional.<Output>empty();
       }
-      return Optional.of(new Output(c.get().getId(), out.text(), out.truncated()));
     });
   }
 
@@ -319,8 +326,8 @@ public final class DockerTenantDriver implements TenantDriver {
     } catch (NotFoundException noImage) {
       throw DriverException.permanent("image " + spec.spec().image() + " not found on the Docker engine", noImage);
     }
-    boolean root = imageUser.isEmpty() || imageUser.equals("root") || imageUser.equals("0") || imageUser.startsWith("0:")
-        || imageUser.startsWith("root:");
+    String uid = imageUser.split(":", 2)[0];
+    boolean root = uid.isEmpty() || uid.equals("root") || uid.chars().allMatch(Character::isDigit) && Long.parseLong(uid) == 0;
     return root ? spec.spec().user() : imageUser;
   }
 

@@ -115,7 +115,7 @@ class DockerTenantDriverTest {
     String configuration = docker.inspectContainerCmd(spec.containerName()).exec().toString();
     assertFalse(configuration.contains(spec.guestCredential()), "credential in the container configuration");
 
-    ContainerInfo started = await(driver.start(spec.containerName()));
+    ContainerInfo started = await(driver.start(spec.containerName(), spec.guestCredential()));
     assertTrue(started.running());
     assertEquals("127.0.0.1", started.endpoint().host());
     var bindings = docker.inspectContainerCmd(spec.containerName()).exec().getNetworkSettings().getPorts().getBindings();
@@ -139,7 +139,7 @@ class DockerTenantDriverTest {
   void aContainersOutputIsReadBoundedToTheLimit() throws Exception {
     ContainerSpec spec = spec("india");
     await(driver.create(spec));
-    ContainerInfo started = await(driver.start(spec.containerName()));
+    ContainerInfo started = await(driver.start(spec.containerName(), spec.guestCredential()));
     assertEquals(200, get("http://" + started.endpoint().authority() + "/.berth/health").statusCode());
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
     TenantDriver.Output all = await(driver.logs(spec.containerName(), 1 << 20)).orElseThrow();
@@ -228,7 +228,7 @@ class DockerTenantDriverTest {
   void removeTakesContainerAndVolumeAndIsIdempotent() {
     ContainerSpec spec = spec("echo");
     await(driver.create(spec));
-    await(driver.start(spec.containerName()));
+    await(driver.start(spec.containerName(), spec.guestCredential()));
     await(driver.remove(spec.containerName(), spec.volumeName()));
     assertTrue(await(driver.inspect(spec.containerName())).isEmpty());
     org.junit.jupiter.api.Assertions.assertThrows(NotFoundException.class,

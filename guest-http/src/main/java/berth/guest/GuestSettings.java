@@ -11,10 +11,18 @@ import java.time.Duration;
  */
 public record GuestSettings(Duration connectTimeout, Duration healthTimeout, Duration initTimeout, NodeSecret secret) {
 
+  /** A shorter secret would make every tenant's credential guessable offline from one of them. */
+  static final int MIN_SECRET_BYTES = 32;
+
   public static GuestSettings fromConfig(Config root) {
     Config c = root.getConfig("berth.guest");
+    NodeSecret secret = NodeSecret.resolve(c.getString("secret"), Path.of(c.getString("secret-file")));
+    if (secret.value().getBytes(java.nio.charset.StandardCharsets.UTF_8).length < MIN_SECRET_BYTES) {
+      throw new IllegalArgumentException("berth.guest.secret (BERTH_GUEST_SECRET) must be at least " + MIN_SECRET_BYTES
+          + " bytes: head -c 32 /dev/urandom | base64");
+    }
     return new GuestSettings(c.getDuration("connect-timeout"), c.getDuration("health-timeout"),
-        c.getDuration("init-timeout"), NodeSecret.resolve(c.getString("secret"), Path.of(c.getString("secret-file"))));
+        c.getDuration("init-timeout"), secret);
   }
 
   @Override

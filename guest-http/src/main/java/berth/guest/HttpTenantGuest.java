@@ -84,7 +84,8 @@ public final class HttpTenantGuest implements TenantGuest {
           "tenantId", payload.tenantId(),
           "displayName", payload.displayName(),
           "incarnation", payload.incarnation(),
-          "sso", ssoKeyFor.apply(payload.tenantId())));
+          "sso", ssoKeyFor.apply(payload.tenantId()),
+          "secrets", payload.secrets()));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("init payload not serializable", e);
     }

@@ -13,6 +13,8 @@ import berth.tenant.TenantEvent.RetryRequested;
 import berth.tenant.TenantEvent.StepFailed;
 import berth.tenant.TenantEvent.TeardownRequested;
 import berth.tenant.TenantEvent.TenantInitialized;
+import berth.tenant.TenantEvent.SecretsChanged;
+import berth.tenant.TenantEvent.SecretsDelivered;
 import berth.tenant.TenantEvent.TenantRetired;
 import berth.tenant.TenantEvent.VolumePurged;
 import java.sql.Connection;
@@ -60,6 +62,8 @@ final class TenantDirectoryHandler extends JdbcHandler<EventEnvelope<TenantEvent
         update(c, slug, at, "retained_until = CAST(? AS TIMESTAMPTZ)", e.provenance().at().toString());
       } else if (event instanceof VolumePurged) {
         update(c, slug, at, "retained_until = NULL");
+      } else if (event instanceof SecretsChanged || event instanceof SecretsDelivered) {
+        return null; // the directory shows no secrets, not even their version
       } else {
         throw new IllegalArgumentException("no read-model rule for " + event.getClass().getName());
       }

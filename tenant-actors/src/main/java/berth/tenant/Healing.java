@@ -67,9 +67,9 @@ final class Healing {
   }
 
   /** The lost container is back: running, healthy and initialized again. */
-  ContainerRecovered recovered(TenantState s, Provenance by) {
+  ContainerRecovered recovered(TenantState s, Provenance by, long secretsVersion) {
     metrics.increment(FleetMetrics.HEALING, "action", "container_recovered");
     log.info("Tenant {} recovered its container", slug);
-    return new ContainerRecovered(s.containerId(), s.endpoint(), by);
+    return new ContainerRecovered(s.containerId(), s.endpoint(), by, secretsVersion);
   }
 }

@@ -34,7 +34,7 @@ final class StepRunner {
   sealed interface Outcome {}
 
   /** The owed step succeeded; {@code container} for CREATE and START. */
-  record Succeeded(Step step, ContainerInfo container, boolean adopted) implements Outcome {}
+  record Succeeded(Step step, ContainerInfo container, boolean adopted, long secretsVersion) implements Outcome {}
 
   /**
    * The owed step failed for good: a permanent error, out of attempts or time, or wedged.
@@ -59,6 +59,7 @@ final class StepRunner {
   private final TenantDriver driver;
   private final TenantGuest guest;
   private final LogArchive logs;
+  private final SecretStore secrets;
   private final TenantSettings settings;
   private final Clock clock;
   private final FleetMetrics metrics;
@@ -78,6 +79,7 @@ final class StepRunner {
     this.driver = ports.driver();
     this.guest = ports.guest();
     this.logs = ports.logs();
+    this.secrets = ports.secrets();
     this.settings = settings;
     this.clock = clock;
     this.metrics = FleetMetrics.get(context.getSystem());
@@ -112,7 +114,7 @@ final class StepRunner {
     inFlight = step;
     long attempt = ++attemptSeq;
     context.pipeToSelf(run(step, state), (done, error) -> error == null
-        ? new AttemptSucceeded(step, attempt, done.container(), done.adopted())
+        ? new AttemptSucceeded(step, attempt, done.container(), done.adopted(), done.secretsVersion())
         : attemptFailed(step, attempt, error));
   }
 
@@ -155,7 +157,7 @@ final class StepRunner {
     if (state.pendingStep() != s.step()) {
       return supersededBy(state); // the tenant moved on while the step ran (a teardown was requested)
     }
-    return Optional.of(new Succeeded(s.step(), s.container(), s.adopted()));
+    return Optional.of(new Succeeded(s.step(), s.container(), s.adopted(), s.secretsVersion()));
   }
 
   private Optional<Outcome> failed(AttemptFailed f, TenantState state) {
@@ -195,6 +197,13 @@ final class StepRunner {
    * ignored. A step merely waiting out a backoff fails on its next attempt's failure (deadline exceeded).
    */
   private Optional<Outcome> overdue(StepOverdue o, TenantState state) {
+    if (inFlight == null && budgetStep == o.step() && state.pendingStep() == o.step()) {
+      // waiting out a backoff when time ran out: give up now, or the next attempt would run with no deadline
+      timers.cancel(RETRY_TIMER);
+      metrics.increment(FleetMetrics.STEP_FAILURES, "step", o.step().name().toLowerCase());
+      String why = "deadline of " + deadline(o.step()) + " exceeded while waiting to retry";
+      return Optional.of(new GaveUp(o.step(), why, attempts, o.step() + " failed: " + why));
+    }
     if (inFlight != o.step()) {
       return Optional.empty();
     }
@@ -236,7 +245,11 @@ final class StepRunner {
   }
 
   /** What a step's call answered: the container for CREATE and START, nothing for the others. */
-  private record Done(ContainerInfo container, boolean adopted) {}
+  private record Done(ContainerInfo container, boolean adopted, long secretsVersion) {
+    Done(ContainerInfo container, boolean adopted) {
+      this(container, adopted, 0);
+    }
+  }
 
   private CompletionStage<Done> run(Step step, TenantState s) {
     try {
@@ -245,20 +258,21 @@ final class StepRunner {
             s.spec().hardenedAs(settings.specFor(slug, s.incarnation())), TenantEnv.values(slug, s.incarnation()),
             guest.credentialFor(slug, s.incarnation())))
             .thenApply(created -> new Done(created.container(), created.adopted()));
-        case START -> driver.start(s.containerName()).thenApply(info -> {
+        case START -> driver.start(s.containerName(), guest.credentialFor(slug, s.incarnation())).thenApply(info -> {
           if (!info.running() || info.endpoint() == null) {
             throw DriverException.retryable("container " + s.containerName() + " is not running and published", null);
           }
           return new Done(info, false);
         });
-        case INITIALIZE -> initialize(s, guest.credentialFor(slug, s.incarnation()))
-            .thenApply(done -> new Done(null, false));
+        case INITIALIZE -> initialize(s, guest.credentialFor(slug, s.incarnation()));
         // the data outlives the container for the retention window, unless there is none
         case REMOVE -> settings.retention().isZero()
-            ? driver.remove(s.containerName(), s.volumeName()).thenApply(done -> new Done(null, false))
+            ? driver.remove(s.containerName(), s.volumeName()).thenCompose(done -> secrets.purge(slug))
+                .thenApply(done -> new Done(null, false))
             : keepLogs(s).thenCompose(kept -> driver.removeContainer(s.containerName()))
                 .thenApply(done -> new Done(null, false));
-        case PURGE -> logs.purge(slug).thenCompose(done -> driver.removeVolume(s.retention().volume()))
+        case PURGE -> logs.purge(slug).thenCompose(done -> secrets.purge(slug))
+            .thenCompose(done -> driver.removeVolume(s.retention().volume()))
             .thenApply(done -> new Done(null, false));
       };
     } catch (RuntimeException e) {
@@ -267,17 +281,32 @@ final class StepRunner {
     }
   }
 
-  /** The container's own output, kept before the container goes (nothing when it is gone already). */
+  /**
+   * The container's own output, kept before the container goes (nothing when it is gone already).
+   * Best effort: a teardown never fails because its logs could not be kept.
+   */
   private CompletionStage<Void> keepLogs(TenantState s) {
+    if (settings.keptLogBytes() <= 0) {
+      return CompletableFuture.completedFuture(null);
+    }
     return driver.logs(s.containerName(), settings.keptLogBytes()).thenCompose(out -> out.isEmpty()
-        ? CompletableFuture.completedFuture(null)
+        ? CompletableFuture.<Void>completedFuture(null)
         : logs.keep(slug, new LogArchive.KeptLog(s.incarnation(), out.get().containerId(), clock.instant(), "teardown",
-            out.get().truncated(), out.get().text())));
+            out.get().truncated(), out.get().text())))
+        .exceptionally(error -> {
+          context.getLog().warn("Tenant {}: the output of {} could not be kept: {}", slug, s.containerName(),
+              error.toString());
+          return null;
+        });
   }
 
-  private CompletionStage<Void> initialize(TenantState s, String credential) {
-    return guest.checkHealth(s.endpoint(), credential).thenCompose(healthy -> guest.deliverInit(s.endpoint(),
-        new TenantGuest.InitPayload(slug, s.displayName(), s.incarnation()), credential));
+  /** Health, then the init payload with the tenant's current secrets; done with the version delivered. */
+  private CompletionStage<Done> initialize(TenantState s, String credential) {
+    return guest.checkHealth(s.endpoint(), credential)
+        .thenCompose(healthy -> secrets.forDelivery(slug))
+        .thenCompose(delivery -> guest.deliverInit(s.endpoint(),
+                new TenantGuest.InitPayload(slug, s.displayName(), s.incarnation(), delivery.values()), credential)
+            .thenApply(done -> new Done(null, false, delivery.version())));
   }
 
   private static AttemptFailed attemptFailed(Step step, long attempt, Throwable error) {

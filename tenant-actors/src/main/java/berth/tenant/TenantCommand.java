@@ -21,6 +21,13 @@ public sealed interface TenantCommand extends CborSerializable {
   /** Delete a RETIRED tenant's retained data now. */
   record Purge(Provenance provenance, ActorRef<Reply> replyTo) implements TenantCommand {}
 
+  /**
+   * The admin API changed the tenant's secrets in the secret store: record it (names and version,
+   * never a value) and deliver them to a READY tenant.
+   */
+  record RecordSecretsChange(java.util.List<String> names, long version, Provenance provenance, ActorRef<Reply> replyTo)
+      implements TenantCommand {}
+
   /** From the reconcile loop: delete a RETIRED tenant's retained data if its retention has expired. */
   record PurgeExpired() implements TenantCommand {}
 
@@ -43,7 +50,8 @@ public sealed interface TenantCommand extends CborSerializable {
   sealed interface StepSignal extends TenantCommand {}
 
   /** An attempt of a step answered; {@code container} and {@code adopted} as the driver reported them. */
-  record AttemptSucceeded(Step step, long attempt, ContainerInfo container, boolean adopted) implements StepSignal {}
+  record AttemptSucceeded(Step step, long attempt, ContainerInfo container, boolean adopted, long secretsVersion)
+      implements StepSignal {}
 
   /** @param containerMissing the step needed a container that does not exist (see DriverException) */
   record AttemptFailed(Step step, long attempt, String reason, boolean retryable, boolean containerMissing)

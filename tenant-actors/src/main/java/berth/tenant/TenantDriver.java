@@ -22,8 +22,11 @@ public interface TenantDriver {
   /** The outcome of {@link #create}: the container, and whether it already existed (adopted). */
   record Created(ContainerInfo container, boolean adopted) {}
 
-  /** Starts the named container if it is not running; reports where it is published. */
-  CompletionStage<ContainerInfo> start(String containerName);
+  /**
+   * Starts the named container if it is not running; reports where it is published. The container is
+   * first handed its guest credential again (it may have been derived from another secret since).
+   */
+  CompletionStage<ContainerInfo> start(String containerName, String guestCredential);
 
   /** Stops the named container if it is running. An absent container is not an error. */
   CompletionStage<Void> stop(String containerName);

@@ -9,6 +9,7 @@ import berth.tenant.TenantCommand.Accepted;
 import berth.tenant.TenantCommand.CheckContainer;
 import berth.tenant.TenantCommand.Get;
 import berth.tenant.TenantCommand.Provision;
+import berth.tenant.TenantCommand.RecordSecretsChange;
 import berth.tenant.TenantCommand.Purge;
 import berth.tenant.TenantCommand.PurgeExpired;
 import berth.tenant.TenantCommand.Reason;
@@ -26,6 +27,8 @@ import berth.tenant.TenantEvent.ContainerStarted;
 import berth.tenant.TenantEvent.ProvisioningRequested;
 import berth.tenant.TenantEvent.PurgeRequested;
 import berth.tenant.TenantEvent.RetryRequested;
+import berth.tenant.TenantEvent.SecretsChanged;
+import berth.tenant.TenantEvent.SecretsDelivered;
 import berth.tenant.TenantEvent.StepFailed;
 import berth.tenant.TenantEvent.TeardownRequested;
 import berth.tenant.TenantEvent.TenantInitialized;
@@ -153,6 +156,7 @@ public final class TenantEntity
         .onCommand(Retry.class, (s, c) -> notFound(c.replyTo()))
         .onCommand(Restore.class, (s, c) -> notFound(c.replyTo()))
         .onCommand(Purge.class, (s, c) -> notFound(c.replyTo()))
+        .onCommand(RecordSecretsChange.class, (s, c) -> notFound(c.replyTo()))
         .onCommand(Get.class, (s, c) -> notFound(c.replyTo()));
 
     phases(b, Phase.RETIRED)
@@ -162,6 +166,7 @@ public final class TenantEntity
             : provision(s, c))
         .onCommand(Restore.class, this::restore)
         .onCommand(Purge.class, this::purge)
+        .onCommand(RecordSecretsChange.class, (s, c) -> inactive(s, c.replyTo()))
         .onCommand(Teardown.class, (s, c) -> reject(c.replyTo(), Reason.ILLEGAL_STATE,
             "tenant '" + slug + "' is already retired"))
         .onCommand(Retry.class, (s, c) -> reject(c.replyTo(), Reason.ILLEGAL_STATE,
@@ -172,6 +177,7 @@ public final class TenantEntity
         .onCommand(Provision.class, (s, c) -> alreadyExists(s, c.replyTo()))
         .onCommand(Restore.class, (s, c) -> notRetired(s, c.replyTo()))
         .onCommand(Purge.class, (s, c) -> notRetired(s, c.replyTo()))
+        .onCommand(RecordSecretsChange.class, this::secretsChanged)
         .onCommand(Teardown.class, this::teardown)
         .onCommand(Retry.class, (s, c) -> reject(c.replyTo(), Reason.ILLEGAL_STATE,
             "tenant '" + slug + "' is " + s.phase() + "; only a FAILED tenant can be retried"))
@@ -179,9 +185,12 @@ public final class TenantEntity
 
     phases(b, Phase.FAILED)
         .onCommand(Provision.class, (s, c) -> alreadyExists(s, c.replyTo()))
+        // a failed purge is retried, not torn down again: that would keep the data for a new window
+        .onCommand(Teardown.class, (s, c) -> s.failure().phase() == Phase.RETIRED ? reject(c.replyTo(),
+            Reason.ILLEGAL_STATE, "tenant '" + slug + "' failed to purge its data; retry the purge") : teardown(s, c))
         .onCommand(Restore.class, (s, c) -> notRetired(s, c.replyTo()))
         .onCommand(Purge.class, (s, c) -> notRetired(s, c.replyTo()))
-        .onCommand(Teardown.class, this::teardown)
+        .onCommand(RecordSecretsChange.class, this::secretsChanged)
         .onCommand(Retry.class, this::retry)
         .onCommand(Get.class, (s, c) -> accept(c.replyTo(), s));
 
@@ -190,6 +199,7 @@ public final class TenantEntity
             "tenant '" + slug + "' is being torn down; provision it again once it is RETIRED"))
         .onCommand(Restore.class, (s, c) -> notRetired(s, c.replyTo()))
         .onCommand(Purge.class, (s, c) -> notRetired(s, c.replyTo()))
+        .onCommand(RecordSecretsChange.class, (s, c) -> inactive(s, c.replyTo()))
         // Asking again for what is already under way is answered with the current state, not an error.
         .onCommand(Teardown.class, (s, c) -> accept(c.replyTo(), s))
         .onCommand(Retry.class, (s, c) -> reject(c.replyTo(), Reason.ILLEGAL_STATE,
@@ -199,11 +209,7 @@ public final class TenantEntity
     return b.build();
   }
 
-  /**
-   * The handler for the given phases (no phase is given twice), with what every phase handles alike:
-   * wake-ups, the step runner's signals, and container checks (only a READY tenant's container is
-   * watched; in other phases the owed step decides).
-   */
+  /** The handler for these phases, plus what all handle alike: wake-ups, runner signals, checks, purges due. */
   private CommandHandlerWithReplyBuilderByState<TenantCommand, TenantEvent, TenantState, TenantState> phases(
       CommandHandlerWithReplyBuilder<TenantCommand, TenantEvent, TenantState> b, Phase first, Phase... more) {
     Set<Phase> these = EnumSet.of(first, more);
@@ -218,6 +224,16 @@ public final class TenantEntity
           return Effect().none().thenNoReply();
         })
         .onCommand(PurgeExpired.class, this::purgeIfExpired);
+  }
+
+  /** Records what changed (names and version, never a value); a READY tenant then owes INITIALIZE again. */
+  private ReplyEffect<TenantEvent, TenantState> secretsChanged(TenantState s, RecordSecretsChange c) {
+    return Effect().persist(new SecretsChanged(c.names(), c.version(), c.provenance())).thenRun(this::advance)
+        .thenReply(c.replyTo(), this::accepted);
+  }
+
+  private ReplyEffect<TenantEvent, TenantState> inactive(TenantState s, ActorRef<Reply> replyTo) {
+    return reject(replyTo, Reason.ILLEGAL_STATE, "tenant '" + slug + "' is " + s.phase() + "; its secrets cannot change");
   }
 
   /** A new incarnation on the retained data volume: the tenant comes back with what it had written. */
@@ -310,11 +326,13 @@ public final class TenantEntity
   }
 
   private TenantEvent stepDone(TenantState s, Succeeded ok) {
-    Provenance by = systemProvenance(s, describe(ok.step()));
+    Provenance by = systemProvenance(s, ok.step().describeDone(settings.retention()));
     return switch (ok.step()) {
       case CREATE -> new ContainerCreated(ok.container().id(), ok.adopted(), by);
       case START -> new ContainerStarted(ok.container().id(), ok.container().endpoint(), by);
-      case INITIALIZE -> s.recovering() ? healing.recovered(s, by) : new TenantInitialized(s.endpoint(), by);
+      case INITIALIZE -> s.phase() == Phase.READY ? new SecretsDelivered(ok.secretsVersion(), by)
+          : s.recovering() ? healing.recovered(s, by, ok.secretsVersion())
+          : new TenantInitialized(s.endpoint(), by, ok.secretsVersion());
       case REMOVE -> new TenantRetired(s.containerName(), s.volumeName(),
           settings.retention().isZero() ? null : clock.instant().plus(settings.retention()), by);
       case PURGE -> new VolumePurged(s.retention().volume(), by);
@@ -334,16 +352,6 @@ public final class TenantEntity
     return Provenance.system(reason, clock.instant(), correlation);
   }
 
-  private String describe(Step step) {
-    return switch (step) {
-      case CREATE -> "container created";
-      case START -> "container started";
-      case INITIALIZE -> "tenant healthy and init payload delivered";
-      case REMOVE -> settings.retention().isZero() ? "container and volume removed"
-          : "container removed; data kept for " + settings.retention();
-      case PURGE -> "data volume deleted";
-    };
-  }
 
   private Accepted accepted(TenantState s) {
     return new Accepted(TenantView.of(s, context.getSystem().address().toString()));
@@ -370,9 +378,13 @@ public final class TenantEntity
         .onEvent(ProvisioningRequested.class, TenantState::provisioning)
         .onEvent(ContainerCreated.class, (s, e) -> s.created(e.containerId(), e.provenance().at()))
         .onEvent(ContainerStarted.class, (s, e) -> s.started(e.containerId(), e.endpoint(), e.provenance().at()))
-        .onEvent(TenantInitialized.class, (s, e) -> s.ready(e.endpoint(), e.provenance().at()))
+        .onEvent(TenantInitialized.class, (s, e) ->
+            s.ready(e.endpoint(), e.provenance().at()).secretsDelivered(e.secretsVersion(), e.provenance().at()))
         .onEvent(ContainerLost.class, (s, e) -> s.lost(e.observed(), e.provenance().at(), e.provenance().correlationId()))
-        .onEvent(ContainerRecovered.class, (s, e) -> s.ready(e.endpoint(), e.provenance().at()))
+        .onEvent(ContainerRecovered.class, (s, e) ->
+            s.ready(e.endpoint(), e.provenance().at()).secretsDelivered(e.secretsVersion(), e.provenance().at()))
+        .onEvent(SecretsChanged.class, (s, e) -> s.secretsChanged(e.version(), e.provenance().at()))
+        .onEvent(SecretsDelivered.class, (s, e) -> s.secretsDelivered(e.version(), e.provenance().at()))
         .onEvent(StepFailed.class, (s, e) ->
             s.failed(new TenantState.Failure(e.phase(), e.step(), e.reason(), e.provenance().at())))
         .onEvent(RetryRequested.class, (s, e) ->

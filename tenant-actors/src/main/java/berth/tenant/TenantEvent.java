@@ -1,6 +1,7 @@
 package berth.tenant;
 
 import java.time.Instant;
+import java.util.List;
 
 /**
  * Facts in a tenant's journal, named in the past tense. Each carries its {@link Provenance}: the
@@ -36,8 +37,16 @@ public sealed interface TenantEvent extends CborSerializable {
   record ContainerStarted(String containerId, Endpoint endpoint, Provenance provenance)
       implements TenantEvent {}
 
-  /** The tenant was healthy and accepted its init payload: it is Ready. */
-  record TenantInitialized(Endpoint endpoint, Provenance provenance) implements TenantEvent {}
+  /**
+   * The tenant was healthy and accepted its init payload: it is Ready.
+   *
+   * @param secretsVersion the version of its secrets the payload carried (0: none)
+   */
+  record TenantInitialized(Endpoint endpoint, Provenance provenance, long secretsVersion) implements TenantEvent {
+    public TenantInitialized(Endpoint endpoint, Provenance provenance) {
+      this(endpoint, provenance, 0);
+    }
+  }
 
   /**
    * A READY tenant's container was found dead, gone or replaced; the tenant goes back to PROVISIONING
@@ -46,7 +55,22 @@ public sealed interface TenantEvent extends CborSerializable {
   record ContainerLost(String containerId, ContainerLoss observed, Provenance provenance) implements TenantEvent {}
 
   /** A lost container is back: running, healthy and initialized again. The tenant is Ready. */
-  record ContainerRecovered(String containerId, Endpoint endpoint, Provenance provenance) implements TenantEvent {}
+  record ContainerRecovered(String containerId, Endpoint endpoint, Provenance provenance, long secretsVersion)
+      implements TenantEvent {
+    public ContainerRecovered(String containerId, Endpoint endpoint, Provenance provenance) {
+      this(containerId, endpoint, provenance, 0);
+    }
+  }
+
+  /** The tenant's secrets changed (set, replaced or deleted): the names touched and the new version, never a value. */
+  record SecretsChanged(List<String> names, long version, Provenance provenance) implements TenantEvent {
+    public SecretsChanged {
+      names = List.copyOf(names);
+    }
+  }
+
+  /** A READY tenant received its changed secrets (its init payload again). */
+  record SecretsDelivered(long version, Provenance provenance) implements TenantEvent {}
 
   /** A step failed permanently or ran out of attempts or time. */
   record StepFailed(Phase phase, Step step, String reason, int attempts, Provenance provenance)

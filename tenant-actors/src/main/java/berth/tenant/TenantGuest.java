@@ -1,5 +1,6 @@
 package berth.tenant;
 
+import java.util.Map;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -20,6 +21,21 @@ public interface TenantGuest {
 
   CompletionStage<Void> deliverInit(Endpoint endpoint, InitPayload payload, String credential);
 
-  /** What a tenant receives once it is healthy. Secrets will join here; they are never journaled. */
-  record InitPayload(String tenantId, String displayName, int incarnation) {}
+  /** What a tenant receives once it is healthy, and again when its secrets change. Never journaled. */
+  record InitPayload(String tenantId, String displayName, int incarnation, Map<String, String> secrets) {
+    public InitPayload {
+      secrets = Map.copyOf(secrets);
+    }
+
+    public InitPayload(String tenantId, String displayName, int incarnation) {
+      this(tenantId, displayName, incarnation, Map.of());
+    }
+
+    /** Never shows a secret's value. */
+    @Override
+    public String toString() {
+      return "InitPayload[tenantId=" + tenantId + ", displayName=" + displayName + ", incarnation=" + incarnation
+          + ", secrets=" + secrets.keySet() + "]";
+    }
+  }
 }

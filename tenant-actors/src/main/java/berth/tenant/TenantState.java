@@ -13,6 +13,7 @@ import java.util.List;
  * @param failure why the tenant is FAILED; null in every other phase
  * @param recovery losses of the container, and whether one is being repaired
  * @param retention a RETIRED tenant's kept data volume; null when there is none
+ * @param secrets the version of the tenant's secrets and the version it last received; null: none ever set
  * @param operationCorrelationId the request the current operation descends from
  */
 public record TenantState(
@@ -25,6 +26,7 @@ public record TenantState(
     Failure failure,
     Recovery recovery,
     Retention retention,
+    Secrets secrets,
     String operationCorrelationId,
     Instant createdAt,
     Instant updatedAt)
@@ -54,6 +56,13 @@ public record TenantState(
    * @param phase the phase to return to when an operator retries
    */
   public record Failure(Phase phase, Step step, String reason, Instant at) implements CborSerializable {}
+
+  /** The tenant's secrets: their current version, and the version its container last received. */
+  public record Secrets(long version, long delivered) implements CborSerializable {
+    boolean owed() {
+      return delivered < version;
+    }
+  }
 
   /**
    * A RETIRED tenant's data volume, kept until {@code until}.
@@ -103,7 +112,7 @@ public record TenantState(
   }
 
   public static TenantState empty(String slug) {
-    return new TenantState(slug, null, Phase.EMPTY, 0, null, null, null, Recovery.NONE, null, null, null, null);
+    return new TenantState(slug, null, Phase.EMPTY, 0, null, null, null, Recovery.NONE, null, null, null, null, null);
   }
 
   // ---------------------------------------------------------------- derived reads
@@ -113,6 +122,7 @@ public record TenantState(
     return switch (phase) {
       case PROVISIONING -> containerId() == null ? Step.CREATE : Step.START;
       case INITIALIZING -> Step.INITIALIZE;
+      case READY -> secrets != null && secrets.owed() ? Step.INITIALIZE : null; // changed secrets: init again
       case TEARING_DOWN -> Step.REMOVE;
       case RETIRED -> retention != null && retention.purging() ? Step.PURGE : null;
       default -> null;
@@ -144,6 +154,7 @@ public record TenantState(
   TenantState provisioning(TenantEvent.ProvisioningRequested e) {
     return new TenantState(slug, e.displayName(), Phase.PROVISIONING, e.incarnation(), e.spec(),
         new Container(e.containerName(), e.volumeName(), null, null), null, Recovery.NONE, null,
+        e.restored() && secrets != null ? new Secrets(secrets.version(), 0) : null, // kept with the data
         e.provenance().correlationId(), e.provenance().at(), e.provenance().at());
   }
 
@@ -166,23 +177,40 @@ public record TenantState(
 
   /** An operator retry or a teardown: a new operation, in {@code next}. */
   TenantState operation(Phase next, String correlationId, Instant at) {
-    return new TenantState(slug, displayName, next, incarnation, spec, container, null, recovery, retention,
+    return new TenantState(slug, displayName, next, incarnation, spec, container, null, recovery, retention, secrets,
         correlationId, createdAt, at);
+  }
+
+  TenantState secretsChanged(long version, Instant at) {
+    long delivered = secrets == null ? 0 : secrets.delivered();
+    long newest = secrets == null ? version : Math.max(secrets.version(), version);
+    return new TenantState(slug, displayName, phase, incarnation, spec, container, failure, recovery, retention,
+        new Secrets(newest, delivered), operationCorrelationId, createdAt, at);
+  }
+
+  /** The container received the secrets of {@code version} (0: it received none). */
+  TenantState secretsDelivered(long version, Instant at) {
+    if (secrets == null) {
+      return this;
+    }
+    return new TenantState(slug, displayName, phase, incarnation, spec, container, failure, recovery, retention,
+        new Secrets(secrets.version(), Math.max(secrets.delivered(), version)), operationCorrelationId, createdAt, at);
   }
 
   TenantState retired(Instant dataRetainedUntil, Instant at) {
     Retention kept = dataRetainedUntil == null ? null : new Retention(container.volume(), dataRetainedUntil, false);
     return new TenantState(slug, displayName, Phase.RETIRED, incarnation, spec,
-        container.withId(null).withEndpoint(null), null, recovery.done(), kept, operationCorrelationId, createdAt, at);
+        container.withId(null).withEndpoint(null), null, recovery.done(), kept, kept == null ? null : secrets,
+        operationCorrelationId, createdAt, at);
   }
 
   TenantState purging(String correlationId, Instant at) {
     return new TenantState(slug, displayName, phase, incarnation, spec, container, failure, recovery,
-        new Retention(retention.volume(), retention.until(), true), correlationId, createdAt, at);
+        new Retention(retention.volume(), retention.until(), true), secrets, correlationId, createdAt, at);
   }
 
   TenantState purged(Instant at) {
-    return new TenantState(slug, displayName, phase, incarnation, spec, container, failure, recovery, null,
+    return new TenantState(slug, displayName, phase, incarnation, spec, container, failure, recovery, null, null,
         operationCorrelationId, createdAt, at);
   }
 
@@ -193,11 +221,11 @@ public record TenantState(
   TenantState lost(ContainerLoss loss, Instant at, String correlationId) {
     Container kept = container.withId(loss.keepsContainer() ? container.id() : null).withEndpoint(null);
     return new TenantState(slug, displayName, Phase.PROVISIONING, incarnation, spec, kept, null, recovery.lost(at),
-        retention, correlationId, createdAt, at);
+        retention, secrets == null ? null : new Secrets(secrets.version(), 0), correlationId, createdAt, at);
   }
 
   private TenantState with(Phase next, Container c, Failure f, Recovery r, Instant at) {
-    return new TenantState(slug, displayName, next, incarnation, spec, c, f, r, retention, operationCorrelationId,
-        createdAt, at);
+    return new TenantState(slug, displayName, next, incarnation, spec, c, f, r, retention, secrets,
+        operationCorrelationId, createdAt, at);
   }
 }

@@ -159,6 +159,19 @@ class StepRunnerTest {
   }
 
   @Test
+  void aDeadlineThatPassesDuringABackoffGivesUpAtOnceInsteadOfStartingAnAttemptWithoutOne() {
+    TenantSettings s = settings("""
+        berth.tenant.retry { min-backoff = 5s, max-backoff = 5s, random-factor = 0 }
+        berth.tenant.step-deadline.create = 300ms
+        """);
+    driver.failNext(Op.CREATE, 1, DriverException.retryable("daemon unreachable", null));
+    start(s); // the retry would come 5 s later, long after the deadline, and run with none left
+    GaveUp gaveUp = assertInstanceOf(GaveUp.class, outcomes.receiveMessage(Duration.ofSeconds(3)));
+    assertTrue(gaveUp.reason().contains("exceeded while waiting to retry"), gaveUp.reason());
+    assertEquals(1, driver.calls(Op.CREATE));
+  }
+
+  @Test
   void aCallThatNeverAnswersIsGivenUpAsWedgedAndItsLateAnswerIsIgnored() {
     TenantSettings s = settings("berth.tenant.step-deadline.create = 300ms");
     driver.hold(Op.CREATE);

@@ -25,6 +25,7 @@ import berth.tenant.testing.FakeTenantDriver;
 import berth.tenant.testing.FakeTenantDriver.Op;
 import berth.tenant.testing.FakeTenantGuest;
 import berth.tenant.testing.InMemoryLogArchive;
+import berth.tenant.testing.InMemorySecretStore;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.time.Clock;
@@ -54,6 +55,7 @@ class TenantEntityTest {
   FakeTenantDriver driver;
   FakeTenantGuest guest;
   InMemoryLogArchive logs;
+  InMemorySecretStore secrets;
   EventSourcedBehaviorTestKit<TenantCommand, TenantEvent, TenantState> kit;
 
   @AfterAll
@@ -66,11 +68,12 @@ class TenantEntityTest {
     driver = new FakeTenantDriver();
     guest = new FakeTenantGuest();
     logs = new InMemoryLogArchive();
+    secrets = new InMemorySecretStore();
     kit = kitFor("acme");
   }
 
   TenantPorts ports() {
-    return TenantPorts.of(driver, guest).withLogs(logs);
+    return TenantPorts.of(driver, guest).withLogs(logs).withSecrets(secrets);
   }
 
   EventSourcedBehaviorTestKit<TenantCommand, TenantEvent, TenantState> kitFor(String slug) {
@@ -138,6 +141,42 @@ class TenantEntityTest {
     }
     assertFalse(((ContainerCreated) events.get(1)).adopted());
     assertEquals(List.of(new TenantGuest.InitPayload("acme", "Acme Inc", 1)), guest.delivered());
+  }
+
+  @Test
+  void changedSecretsAreJournaledByNameAndDeliveredToAReadyTenantAgain() {
+    secrets.replaceAll("acme", Map.of("API_KEY", "k-1"), "alice", Instant.now());
+    provision();
+    awaitPhase(Phase.READY);
+    assertEquals(Map.of("API_KEY", "k-1"), guest.delivered().get(0).secrets(), "first init carries the secrets");
+    long version = secrets.put("acme", "DB_PASSWORD", "p-1", "bob", Instant.now()).toCompletableFuture().join();
+    var change = kit.<Reply>runCommand(r -> new TenantCommand.RecordSecretsChange(List.of("DB_PASSWORD"), version,
+        by("bob", "rotate db"), r));
+    TenantEvent.SecretsChanged changed = assertInstanceOf(TenantEvent.SecretsChanged.class, change.event());
+    assertEquals(List.of("DB_PASSWORD"), changed.names());
+    awaitState(s -> s.secrets().delivered() == version);
+    assertEquals(Map.of("API_KEY", "k-1", "DB_PASSWORD", "p-1"), guest.delivered().get(1).secrets());
+    TenantEvent last = journal("acme").get(journal("acme").size() - 1);
+    assertEquals(version, assertInstanceOf(TenantEvent.SecretsDelivered.class, last).version());
+    assertEquals(Phase.READY, kit.getState().phase());
+    for (TenantEvent e : journal("acme")) {
+      assertFalse(e.toString().contains("k-1") || e.toString().contains("p-1"), "no value in " + e);
+    }
+  }
+
+  @Test
+  void aTornDownTenantWithoutRetentionLosesItsSecretsAndARetiredOneCannotChangeThem() {
+    kit = EventSourcedBehaviorTestKit.create(testKit.system(), TenantEntity.create("acme", ports(),
+        TenantSettings.fromConfig(ConfigFactory.parseString("berth.tenant.retention = 0s").withFallback(CONFIG)),
+        Clock.systemUTC()));
+    secrets.replaceAll("acme", Map.of("API_KEY", "k-1"), "alice", Instant.now());
+    provision();
+    awaitPhase(Phase.READY);
+    kit.<Reply>runCommand(r -> new TenantCommand.Teardown(by("bob", "left"), r));
+    awaitPhase(Phase.RETIRED);
+    assertTrue(secrets.forDelivery("acme").toCompletableFuture().join().values().isEmpty());
+    var refused = kit.<Reply>runCommand(r -> new TenantCommand.RecordSecretsChange(List.of("X"), 9, by("bob", "x"), r));
+    assertEquals(Reason.ILLEGAL_STATE, ((Rejected) refused.reply()).reason());
   }
 
   @Test
@@ -602,7 +641,10 @@ class TenantEntityTest {
         new TenantCommand.Retry(p, probe.ref()),
         new TenantCommand.Get(probe.ref()),
         new TenantCommand.Wake(),
-        new TenantCommand.AttemptSucceeded(Step.START, 3, info, true),
+        new TenantCommand.AttemptSucceeded(Step.START, 3, info, true, 2),
+        new TenantCommand.RecordSecretsChange(List.of("API_KEY"), 4, p, probe.ref()),
+        new TenantEvent.SecretsChanged(List.of("API_KEY"), 4, p),
+        new TenantEvent.SecretsDelivered(4, p),
         new TenantCommand.AttemptFailed(Step.CREATE, 4, "boom", true, false),
         new TenantCommand.RetryStep(Step.REMOVE),
         new TenantCommand.StepOverdue(Step.START),
@@ -635,8 +677,8 @@ class TenantEntityTest {
       serialization.verifySerialization(o, true);
     }
     // Guard: a new command or event type must be added above.
-    assertEquals(12, TenantEvent.class.getPermittedSubclasses().length);
-    assertEquals(16, TenantCommand.class.getPermittedSubclasses().length - 1
+    assertEquals(14, TenantEvent.class.getPermittedSubclasses().length);
+    assertEquals(17, TenantCommand.class.getPermittedSubclasses().length - 1
         + TenantCommand.StepSignal.class.getPermittedSubclasses().length
         + TenantCommand.Reply.class.getPermittedSubclasses().length);
   }

@@ -163,6 +163,9 @@ final class SsoGate {
     ObjectNode out = JSON.createObjectNode();
     usedTokenIds.forEach((jti, until) -> out.put(jti, until.toString()));
     Path tmp = usedIdsFile.resolveSibling(usedIdsFile.getFileName() + ".tmp");
+    Files.deleteIfExists(tmp);
+    Files.createFile(tmp, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
     Files.writeString(tmp, JSON.writeValueAsString(out), StandardCharsets.UTF_8);
     Files.move(tmp, usedIdsFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }

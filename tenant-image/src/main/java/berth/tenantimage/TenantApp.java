@@ -52,6 +52,7 @@ public final class TenantApp extends AllDirectives {
   private final Path ssoKeyFile;
   private final Path guestTokenFile;
   private final Path notesFile;
+  private final Path secretsFile;
   private final AtomicReference<JsonNode> init = new AtomicReference<>();
   private final SsoGate sso;
 
@@ -61,6 +62,7 @@ public final class TenantApp extends AllDirectives {
     this.ssoKeyFile = dataDir.resolve("berth-sso-key.json");
     this.guestTokenFile = dataDir.resolve(".berth").resolve("guest-token");
     this.notesFile = dataDir.resolve("notes.txt");
+    this.secretsFile = dataDir.resolve("berth-secrets.json");
     this.sso = new SsoGate(tenantId, clock, dataDir.resolve("berth-sso-used.json"));
     try {
       if (Files.exists(initFile)) {
@@ -194,7 +196,10 @@ public final class TenantApp extends AllDirectives {
         // the verification key must survive a container restart; it stays on the tenant's own volume
         writeAtomically(ssoKeyFile, JSON.writeValueAsString(ssoKey), PosixFilePermissions.fromString("rw-------"));
       }
-      // identity is kept beside it; secrets in the payload are not written out here
+      // the secrets, for the tenant alone (mode 0600 on its own volume); never logged or shown
+      JsonNode secrets = payload.path("secrets");
+      writeAtomically(secretsFile, JSON.writeValueAsString(secrets.isObject() ? secrets : JSON.createObjectNode()),
+          PosixFilePermissions.fromString("rw-------"));
       var kept = JSON.createObjectNode()
           .put("tenantId", tenantId)
           .put("displayName", payload.path("displayName").asText())
@@ -268,7 +273,35 @@ public final class TenantApp extends AllDirectives {
         .map(p -> "<p id=\"signed-in\">Signed in as <b>" + html(p) + "</b>.</p>")
         .orElse("<p id=\"signed-in\">Not signed in.</p>");
     return "<!doctype html><html><head><meta charset=\"utf-8\"><title>Tenant " + html(tenantId) + "</title></head>"
-        + "<body><h1 id=\"tenant\">Tenant " + html(tenantId) + "</h1>" + status + who + "</body></html>";
+        + "<body><h1 id=\"tenant\">Tenant " + html(tenantId) + "</h1>" + status + who + secretsList() + "</body></html>";
+  }
+
+  /**
+   * The names of the secrets this tenant received, each with a fingerprint keyed by its guest
+   * credential (HMAC-SHA256 of name and value, 12 hex digits): whoever knows the value and the
+   * credential can check it arrived; the page alone reveals nothing of it.
+   */
+  private String secretsList() {
+    try {
+      if (!Files.exists(secretsFile)) {
+        return "<p id=\"secrets\">No secrets received.</p>";
+      }
+      JsonNode secrets = JSON.readTree(secretsFile.toFile());
+      byte[] key = Files.readString(guestTokenFile, StandardCharsets.UTF_8).strip().getBytes(StandardCharsets.UTF_8);
+      StringBuilder out = new StringBuilder("<ul id=\"secrets\" data-count=\"" + secrets.size() + "\">");
+      var names = secrets.fieldNames();
+      while (names.hasNext()) {
+        String name = names.next();
+        javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+        mac.init(new javax.crypto.spec.SecretKeySpec(key, "HmacSHA256"));
+        byte[] tag = mac.doFinal((name + "=" + secrets.get(name).asText()).getBytes(StandardCharsets.UTF_8));
+        out.append("<li class=\"secret\"><code>").append(html(name)).append("</code> ")
+            .append(java.util.HexFormat.of().formatHex(tag).substring(0, 12)).append("</li>");
+      }
+      return out.append("</ul>").toString();
+    } catch (IOException | java.security.GeneralSecurityException e) {
+      return "<p id=\"secrets\">Secrets unreadable.</p>";
+    }
   }
 
   private static Source<ByteString, NotUsed> bytes(long n) {

@@ -127,7 +127,7 @@ public final class FakeTenantDriver implements TenantDriver {
   }
 
   @Override
-  public CompletionStage<ContainerInfo> start(String name) {
+  public CompletionStage<ContainerInfo> start(String name, String guestCredential) {
     return call(Op.START, () -> {
       FakeContainer c = containers.get(name);
       if (c == null) throw DriverException.containerMissing("no container " + name);
