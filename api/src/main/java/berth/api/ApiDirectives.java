@@ -9,6 +9,7 @@ import berth.tenant.TenantEntity;
 import berth.tenant.TenantView;
 import berth.tenant.Slug;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -164,6 +165,10 @@ abstract class ApiDirectives extends AllDirectives {
             return inner.apply(value);
           } catch (UnrecognizedPropertyException e) {
             return badRequest("unknown field '" + printable(e.getPropertyName()) + "'");
+          } catch (MismatchedInputException e) {
+            String field = e.getPath().isEmpty() ? null : e.getPath().get(e.getPath().size() - 1).getFieldName();
+            return badRequest(field == null ? "the body does not have the expected shape"
+                : "field '" + printable(field) + "' has the wrong type");
           } catch (JsonProcessingException e) {
             return badRequest("malformed JSON: " + printable(e.getOriginalMessage()));
           } catch (IOException e) {

@@ -172,6 +172,12 @@ class AdminRoutesTest {
     HttpResponse<String> unknown = call("POST", "/api/tenants", "{\"slug\":\"acme\",\"plan\":\"gold\"}");
     assertError(400, unknown);
     assertTrue(json(unknown).get("message").asText().contains("plan"));
+    for (String wrong : List.of("{\"slug\":123}", "{\"slug\":\"acme\",\"displayName\":123}",
+        "{\"slug\":true}", "{\"slug\":\"acme\",\"reason\":1.5}", "{\"slug\":[\"acme\"]}")) {
+      HttpResponse<String> typed = call("POST", "/api/tenants", wrong);
+      assertError(400, typed);
+      assertTrue(json(typed).get("message").asText().contains("has the wrong type"), wrong + ": " + typed.body());
+    }
     assertError(400, call("POST", "/api/tenants", "{\"slug\":\"acme\",\"displayName\":\"bad\\u0007name\"}"));
     assertError(400, call("POST", "/api/tenants", "{\"slug\":\"acme\",\"displayName\":\"" + "x".repeat(101) + "\"}"));
     String huge = "{\"slug\":\"acme\",\"displayName\":\"" + "x".repeat(20_000) + "\"}";
