@@ -24,7 +24,7 @@ CL_JAR=$PWD/cluster/target/berth.jar
 CL_HOME=$(mktemp -d /tmp/berth-failover.XXXXXX)
 CL_PG_PORT=${FAILOVER_PG_PORT:-54420}
 CL_PORT_BASE=${FAILOVER_PORT_BASE:-100}
-CL_TOKEN=bench-$RANDOM$RANDOM
+CL_TOKEN=$(head -c 32 /dev/urandom | base64 | tr -d '/+=\n')
 CL_SSO=$(head -c 48 /dev/urandom | base64 | tr -d '/+=\n')
 CL_GUEST=$(head -c 48 /dev/urandom | base64 | tr -d '/+=\n')
 fleet=failover-$RANDOM

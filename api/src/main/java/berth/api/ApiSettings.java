@@ -17,7 +17,7 @@ public record ApiSettings(
     return new ApiSettings(
         c.getString("host"),
         c.getInt("port"),
-        NodeSecret.resolve(c.getString("token"), Path.of(c.getString("token-file"))),
+        NodeSecret.resolve(c.getString("token"), Path.of(c.getString("token-file")), "berth.api.token (BERTH_ADMIN_TOKEN)"),
         c.getString("principal"),
         Math.toIntExact(c.getBytes("max-body-size")),
         c.getDuration("ask-timeout"),

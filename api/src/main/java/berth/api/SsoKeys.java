@@ -52,7 +52,8 @@ public final class SsoKeys {
     Config c = root.getConfig("berth.sso");
     String algorithm = c.getString("algorithm");
     return switch (algorithm) {
-      case "HS256" -> hs256(NodeSecret.resolve(c.getString("secret"), Path.of(c.getString("secret-file")))
+      case "HS256" -> hs256(NodeSecret.resolve(c.getString("secret"), Path.of(c.getString("secret-file")),
+          "berth.sso.secret (BERTH_SSO_SECRET)")
           .value().getBytes(StandardCharsets.UTF_8));
       case "RS256" -> {
         if (c.getString("private-key-file").isBlank() || c.getString("public-key-file").isBlank()) {

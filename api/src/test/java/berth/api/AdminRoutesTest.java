@@ -43,13 +43,13 @@ import org.junit.jupiter.api.Test;
  * Docker is covered by the cluster module's integration tests.
  */
 class AdminRoutesTest {
-  static final String TOKEN = "test-token-123";
+  static final String TOKEN = "test-admin-token-0123456789-abcdefghij";
   static final Config CONFIG = ConfigFactory.parseString("""
       pekko.actor.provider = cluster
       pekko.remote.artery.canonical { hostname = "127.0.0.1", port = 0 }
       berth.api.read-journal = "pekko.persistence.testkit.query"
       berth.api.port = 0
-      berth.api.token = "test-token-123"
+      berth.api.token = "test-admin-token-0123456789-abcdefghij"
       berth.tenant.retry { min-backoff = 5ms, max-backoff = 20ms }
       """)
       .withFallback(PersistenceTestKitPlugin.getInstance().config())

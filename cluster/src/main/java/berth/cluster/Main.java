@@ -34,8 +34,10 @@ public final class Main {
         .append("  Health:      ").append(node.managementUri()).append("/ready, /alive\n");
     switch (node.token().source()) {
       case CONFIGURED -> out.append("  Admin token: as configured (BERTH_ADMIN_TOKEN)\n");
-      case GENERATED, FROM_FILE -> out.append("  Admin token: ").append(node.token().value())
-          .append("   (kept in ").append(node.token().file()).append(")\n");
+      // printed once, when it is made; afterwards it is only in its file (mode 0600)
+      case GENERATED -> out.append("  Admin token: ").append(node.token().value())
+          .append("   (new; kept in ").append(node.token().file()).append(", shown only this once)\n");
+      case FROM_FILE -> out.append("  Admin token: in ").append(node.token().file()).append('\n');
     }
     out.append("  Try:         curl -H 'Authorization: Bearer <token>' ").append(api).append("/tenants\n");
     System.out.println(out);

@@ -136,6 +136,20 @@ class KubernetesManifestsTest {
     }
   }
 
+  @Test
+  void aNodeGivenTheShippedPlaceholderSecretsRefusesThemNamingTheSetting() throws Exception {
+    Path keep = Files.createTempFile("berth-secret", ".unused");
+    for (String secret : List.of("BERTH_ADMIN_TOKEN", "BERTH_SSO_SECRET", "BERTH_GUEST_SECRET")) {
+      String shipped = kind("Secret").at("/stringData").get(secret).asText();
+      IllegalArgumentException refused = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+          () -> berth.tenant.NodeSecret.resolve(shipped, keep, "setting " + secret));
+      assertTrue(refused.getMessage().startsWith("setting " + secret + " is a placeholder"), refused.getMessage());
+    }
+    // and the real thing passes
+    String real = java.util.Base64.getEncoder().encodeToString(java.security.SecureRandom.getSeed(32));
+    assertEquals(real, berth.tenant.NodeSecret.resolve(real, keep, "x").value());
+  }
+
   static void assertSubset(JsonNode selector, JsonNode labels, String what) {
     assertTrue(selector.isObject() && selector.size() > 0, what + " is empty");
     selector.fields().forEachRemaining(e ->

@@ -26,7 +26,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
 /** Configuration and an admin API client for tests that run whole nodes on real Postgres and Docker. */
 final class TestNodes {
-  static final String TOKEN = "integration-token";
+  static final String TOKEN = "integration-admin-token-0123456789abcdef";
   static final String SSO_SECRET = "integration-sso-secret-of-32-bytes-or-more";
   static final String GUEST_SECRET = "integration-guest-secret-of-32-bytes-or-more";
   static final ObjectMapper JSON = new ObjectMapper();

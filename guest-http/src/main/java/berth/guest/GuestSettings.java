@@ -16,7 +16,8 @@ public record GuestSettings(Duration connectTimeout, Duration healthTimeout, Dur
 
   public static GuestSettings fromConfig(Config root) {
     Config c = root.getConfig("berth.guest");
-    NodeSecret secret = NodeSecret.resolve(c.getString("secret"), Path.of(c.getString("secret-file")));
+    NodeSecret secret = NodeSecret.resolve(c.getString("secret"), Path.of(c.getString("secret-file")),
+        "berth.guest.secret (BERTH_GUEST_SECRET)");
     if (secret.value().getBytes(java.nio.charset.StandardCharsets.UTF_8).length < MIN_SECRET_BYTES) {
       throw new IllegalArgumentException("berth.guest.secret (BERTH_GUEST_SECRET) must be at least " + MIN_SECRET_BYTES
           + " bytes: head -c 32 /dev/urandom | base64");

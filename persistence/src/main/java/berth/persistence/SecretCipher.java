@@ -58,7 +58,8 @@ public final class SecretCipher {
     Map<String, byte[]> keys = new LinkedHashMap<>();
     String configured = c.getString("keys").strip();
     if (configured.isEmpty()) {
-      String generated = berth.tenant.NodeSecret.resolve("", Path.of(c.getString("key-file"))).value();
+      String generated = berth.tenant.NodeSecret.resolve("", Path.of(c.getString("key-file")),
+          "berth.secrets.key-file (BERTH_SECRETS_KEY_FILE)").value();
       keys.put("local", Base64.getUrlDecoder().decode(generated));
       return new SecretCipher(keys, "local");
     }
