@@ -130,7 +130,8 @@ class KubernetesManifestsTest {
         assertTrue(ports.containsKey(target), "Service targets a named container port: " + target);
       }
     }
-    for (String secret : List.of("BERTH_DB_PASSWORD", "BERTH_ADMIN_TOKEN", "BERTH_SSO_SECRET", "BERTH_GUEST_SECRET")) {
+    for (String secret : List.of("BERTH_DB_PASSWORD", "BERTH_ADMIN_TOKEN", "BERTH_SSO_SECRET", "BERTH_GUEST_SECRET",
+        "BERTH_SECRETS_KEYS")) {
       assertTrue(kind("Secret").at("/stringData").has(secret), secret + " comes from the Secret");
       assertTrue(!kind("ConfigMap").at("/data").has(secret), secret + " is not in the ConfigMap");
     }
