@@ -154,6 +154,7 @@ public final class BerthNode implements AutoCloseable {
       TenantDirectoryProjection.init(system, database.dataSource());
       TenantDirectory directory = new JdbcTenantDirectory(database.dataSource(), blocking);
       Reconciler.init(system, directory, driver, Reconciler.Settings.fromConfig(config), clock);
+      seedRoutes(routes, directory);
       ContainerWatch.start(system, driver);
 
       var router = RouterServer.start(system, routes, routerSettings).toCompletableFuture()
@@ -185,6 +186,17 @@ public final class BerthNode implements AutoCloseable {
     SecretCipher cipher = SecretCipher.fromConfig(config);
     new JdbcSecretStore(database.dataSource(), Runnable::run, cipher).requireKeysForStoredSecrets();
     return cipher;
+  }
+
+  /** One read-model query at start: known tenants are routable before their entities wake (never 404). */
+  private static void seedRoutes(ReplicatedRouteTable routes, TenantDirectory directory) throws Exception {
+    java.util.Map<String, berth.tenant.RouteTable.Route> known = new java.util.HashMap<>();
+    for (var t : directory.list().toCompletableFuture().get(BIND_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+      if (t.phase().active()) {
+        known.put(t.slug(), new berth.tenant.RouteTable.Route(t.phase(), t.endpoint(), t.incarnation()));
+      }
+    }
+    routes.seed(known);
   }
 
   /** Joins the configured seed nodes, or the cluster bootstrap, or else forms a cluster of one. */

@@ -105,6 +105,11 @@ class NodeLifecycleTest {
       firstContainer = TestNodes.tenant(node, "one").get("containerId").asText();
     }
     try (BerthNode node = BerthNode.start(nodes.config(), BerthNode.Hooks.NONE)) {
+      // at once, before anything woke the tenant: the router knows it from the read model
+      java.net.http.HttpResponse<String> routed = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+              java.net.URI.create("http://127.0.0.1:" + node.routerAddress().getPort() + "/"))
+          .header("Host", "one.localhost:" + node.routerAddress().getPort()).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertTrue(routed.statusCode() == 200 || routed.statusCode() == 503, "a known tenant is never 404: " + routed.statusCode());
       JsonNode one = TestNodes.tenant(node, "one");
       assertEquals("READY", one.get("phase").asText());
       assertEquals(firstContainer, one.get("containerId").asText(), "the same container, not a new one");

@@ -31,6 +31,7 @@ public final class ReplicatedRouteTable implements RouteTable {
   private final Replicator.WriteConsistency consistency;
   private final ActorRef<Replicator.UpdateResponse<LWWMap<String, Route>>> ignore;
   private final AtomicReference<Map<String, Route>> snapshot = new AtomicReference<>(Map.of());
+  private volatile Map<String, Route> seeded = Map.of();
 
   public ReplicatedRouteTable(ActorSystem<?> system, Duration replicationTimeout) {
     DistributedData ddata = DistributedData.get(system);
@@ -63,9 +64,19 @@ public final class ReplicatedRouteTable implements RouteTable {
     replicator.tell(new Replicator.Update<>(KEY, LWWMap.create(), consistency, ignore, m -> m.remove(self, slug)));
   }
 
+  /**
+   * Routes known from the read model at start, consulted only for slugs the replicated table does not
+   * have yet: after a restart a known tenant is served (or answered 503) instead of 404 until its
+   * entity wakes and publishes. Kept on this node only, so a stale row never overrides an entity's word.
+   */
+  public void seed(Map<String, Route> known) {
+    seeded = Map.copyOf(known);
+  }
+
   @Override
   public Optional<Route> lookup(String slug) {
-    return Optional.ofNullable(snapshot.get().get(slug));
+    Route replicated = snapshot.get().get(slug);
+    return Optional.ofNullable(replicated != null ? replicated : seeded.get(slug));
   }
 
   /** Every route this node knows, for diagnostics and tests. */
