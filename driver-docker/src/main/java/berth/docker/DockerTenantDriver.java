@@ -91,7 +91,7 @@ public final class DockerTenantDriver implements TenantDriver {
         // Another call created the same name between our inspect and create: adopt it.
         return new Created(adoptable(inspectRaw(spec.containerName()).orElseThrow(() -> raced), spec), true);
       } catch (NotFoundException missing) {
-        if (inspectNetworkMissing(spec.spec().network())) {
+        if (!network.exists(spec.spec().network())) {
           network.forget(spec.spec().network());
           throw DriverException.retryable("network " + spec.spec().network() + " was removed; creating it again", missing);
         }
@@ -150,18 +150,8 @@ public final class DockerTenantDriver implements TenantDriver {
   @Override
   public CompletionStage<Void> remove(String containerName, String volumeName) {
     return call("remove " + containerName, () -> {
-      try {
-        docker.removeContainerCmd(containerName).withForce(true).exec();
-        log.info("Removed container {}", containerName);
-      } catch (NotFoundException gone) {
-        // idempotent
-      }
-      try {
-        docker.removeVolumeCmd(volumeName).exec();
-        log.info("Removed volume {}", volumeName);
-      } catch (NotFoundException gone) {
-        // idempotent
-      }
+      forceRemoveContainer(containerName);
+      removeVolumeIfPresent(volumeName);
       return null;
     });
   }
@@ -169,14 +159,29 @@ public final class DockerTenantDriver implements TenantDriver {
   @Override
   public CompletionStage<Void> removeContainer(String nameOrId) {
     return call("remove container " + nameOrId, () -> {
-      try {
-        docker.removeContainerCmd(nameOrId).withForce(true).exec();
-        log.info("Removed container {}", nameOrId);
-      } catch (NotFoundException gone) {
-        // idempotent
-      }
+      forceRemoveContainer(nameOrId);
       return null;
     });
+  }
+
+  /** Idempotent: a container that is gone is removed. */
+  private void forceRemoveContainer(String nameOrId) {
+    try {
+      docker.removeContainerCmd(nameOrId).withForce(true).exec();
+      log.info("Removed container {}", nameOrId);
+    } catch (NotFoundException gone) {
+      // idempotent
+    }
+  }
+
+  /** Idempotent: a volume that is gone is removed. */
+  private void removeVolumeIfPresent(String volumeName) {
+    try {
+      docker.removeVolumeCmd(volumeName).exec();
+      log.info("Removed volume {}", volumeName);
+    } catch (NotFoundException gone) {
+      // idempotent
+    }
   }
 
   @Override
@@ -209,12 +214,7 @@ public final class DockerTenantDriver implements TenantDriver {
   @Override
   public CompletionStage<Void> removeVolume(String volumeName) {
     return call("remove volume " + volumeName, () -> {
-      try {
-        docker.removeVolumeCmd(volumeName).exec();
-        log.info("Removed volume {}", volumeName);
-      } catch (NotFoundException gone) {
-        // idempotent
-      }
+      removeVolumeIfPresent(volumeName);
       return null;
     });
   }
@@ -329,15 +329,6 @@ public final class DockerTenantDriver implements TenantDriver {
     String uid = imageUser.split(":", 2)[0];
     boolean root = uid.isEmpty() || uid.equals("root") || uid.chars().allMatch(Character::isDigit) && Long.parseLong(uid) == 0;
     return root ? spec.spec().user() : imageUser;
-  }
-
-  private boolean inspectNetworkMissing(String name) {
-    try {
-      docker.inspectNetworkCmd().withNetworkId(name).exec();
-      return false;
-    } catch (NotFoundException gone) {
-      return true;
-    }
   }
 
   private Optional<InspectContainerResponse> inspectRaw(String nameOrId) {

@@ -72,6 +72,11 @@ final class TenantNetwork {
     ensured.add(name);
   }
 
+  /** Whether a network of that name exists on the engine now. */
+  boolean exists(String name) {
+    return inspect(name) != null;
+  }
+
   /** Forgets that the network was there: it was removed behind Berth's back, and is checked again. */
   void forget(String name) {
     ensured.remove(name);
