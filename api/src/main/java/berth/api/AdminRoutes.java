@@ -1,6 +1,7 @@
 package berth.api;
 
 import berth.tenant.LogArchive;
+import berth.tenant.RouteTable;
 import berth.tenant.SecretStore;
 import berth.tenant.TenantDirectory;
 import java.time.Clock;
@@ -22,10 +23,10 @@ public final class AdminRoutes extends ApiDirectives {
    * @param databaseAvailable whether the journal can be written now; while it cannot, writes and
    *     database reads are refused at once with 503
    */
-  public AdminRoutes(ActorSystem<?> system, TenantDirectory directory, LogArchive logs, SecretStore secrets,
-      ApiSettings settings, SsoIssuer sso, BooleanSupplier databaseAvailable, Clock clock) {
+  public AdminRoutes(ActorSystem<?> system, TenantDirectory directory, RouteTable routes, LogArchive logs,
+      SecretStore secrets, ApiSettings settings, SsoIssuer sso, BooleanSupplier databaseAvailable, Clock clock) {
     super(system, settings, databaseAvailable, clock);
-    this.metrics = new MetricsRoutes(system, directory);
+    this.metrics = new MetricsRoutes(system, routes);
     this.cluster = new ClusterRoutes(system, settings, databaseAvailable, clock);
     this.tenants = new TenantRoutes(system, directory, logs, secrets, settings, sso, databaseAvailable, clock);
   }

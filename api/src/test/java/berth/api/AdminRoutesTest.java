@@ -59,6 +59,7 @@ class AdminRoutesTest {
   static final SsoKeys SSO_KEYS = SsoKeys.hs256("an SSO secret that is long enough!!".getBytes());
 
   static ActorTestKit testKit;
+  static final berth.tenant.testing.InMemoryRouteTable ROUTES = new berth.tenant.testing.InMemoryRouteTable();
   static volatile boolean databaseUp = true;
   static String base;
   static final HttpClient http = HttpClient.newHttpClient();
@@ -68,8 +69,8 @@ class AdminRoutesTest {
     testKit = ActorTestKit.create("admin-api", CONFIG);
     Cluster cluster = Cluster.get(testKit.system());
     cluster.manager().tell(Join.create(cluster.selfMember().address()));
-    TenantEntity.init(testKit.system(), berth.tenant.TenantPorts.of(new FakeTenantDriver(), new FakeTenantGuest()),
-        TenantSettings.fromConfig(CONFIG), Clock.systemUTC());
+    TenantEntity.init(testKit.system(), new berth.tenant.TenantPorts(new FakeTenantDriver(), new FakeTenantGuest(),
+        ROUTES, berth.tenant.LogArchive.NONE, berth.tenant.SecretStore.NONE), TenantSettings.fromConfig(CONFIG), Clock.systemUTC());
     TenantDirectory directory = new TenantDirectory() {
       @Override
       public CompletionStage<List<TenantSummary>> list() {
@@ -84,7 +85,7 @@ class AdminRoutesTest {
     ApiSettings settings = ApiSettings.fromConfig(CONFIG);
     SsoIssuer sso = new SsoIssuer(SSO_KEYS, Duration.ofSeconds(60), slug -> "http://" + slug + ".tenants.test:8080",
         Clock.systemUTC());
-    var routes = new AdminRoutes(testKit.system(), directory, berth.tenant.LogArchive.NONE, berth.tenant.SecretStore.NONE,
+    var routes = new AdminRoutes(testKit.system(), directory, ROUTES, berth.tenant.LogArchive.NONE, berth.tenant.SecretStore.NONE,
         settings, sso, () -> databaseUp,
         Clock.systemUTC()).routes();
     var binding = AdminServer.start(testKit.system(), routes, settings).toCompletableFuture().get();
@@ -287,11 +288,15 @@ class AdminRoutesTest {
 
   @Test
   void metricsAreServedWithoutCredentialsInPrometheusTextFormat() throws Exception {
+    call("POST", "/api/tenants", "{\"slug\":\"counted\"}");
+    awaitPhase("counted", "READY");
     HttpResponse<String> r = call("GET", "/metrics", null, null);
     assertEquals(200, r.statusCode(), r.body());
     assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("text/plain; version=0.0.4"));
     assertTrue(r.body().contains("# TYPE berth_tenants gauge"), r.body());
-    assertTrue(r.body().contains("berth_tenants{phase=\"ready\"} "), r.body());
+    long ready = ROUTES.all().values().stream().filter(x -> x.phase() == berth.tenant.Phase.READY).count();
+    assertTrue(ready >= 1);
+    assertTrue(r.body().contains("berth_tenants{phase=\"ready\"} " + ready + "\n"), "counted from memory: " + r.body());
     assertTrue(r.body().contains("# TYPE berth_healing_actions_total counter"), r.body());
     // every other path still needs the token
     assertError(401, call("GET", "/metrics/../api/tenants", null, null));
@@ -313,6 +318,8 @@ class AdminRoutesTest {
       assertError(503, call("GET", "/api/tenants", null));
       assertError(503, call("GET", "/api/tenants/db-down/events", null));
       assertEquals(200, call("GET", "/api/tenants/db-down", null).statusCode(), "the entity still answers reads");
+      assertEquals(200, call("GET", "/metrics", null, null).statusCode(), "metrics come from memory");
+      assertEquals(503, call("GET", "/api/tenants/db-down/secrets", null).statusCode());
     } finally {
       databaseUp = true;
     }

@@ -164,7 +164,7 @@ public final class BerthNode implements AutoCloseable {
       ApiSettings api = ApiSettings.fromConfig(config);
       DatabaseHealth health = new DatabaseHealth(database.dataSource(), database.settings().healthInterval());
       closeOnShutdown(system, "berth-database-health", health::close);
-      var admin = AdminServer.start(system, new AdminRoutes(system, directory, logs, secrets, api, sso, health::available, clock).routes(), api)
+      var admin = AdminServer.start(system, new AdminRoutes(system, directory, routes, logs, secrets, api, sso, health::available, clock).routes(), api)
           .toCompletableFuture().get(BIND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
       ServingCheck.Serving.get(system).flag.set(true);
       log.info("Berth node up: Docker {}, database {}, admin API on {}, router on {}, management on {}", dockerVersion,

@@ -79,8 +79,15 @@ public final class ReplicatedRouteTable implements RouteTable {
     return Optional.ofNullable(replicated != null ? replicated : seeded.get(slug));
   }
 
-  /** Every route this node knows, for diagnostics and tests. */
-  public Map<String, Route> routes() {
-    return snapshot.get();
+  /** Every route this node knows: the replicated ones, and seeded ones for slugs not replicated yet. */
+  @Override
+  public Map<String, Route> all() {
+    Map<String, Route> replicated = snapshot.get();
+    if (seeded.isEmpty()) {
+      return replicated;
+    }
+    Map<String, Route> merged = new java.util.HashMap<>(seeded);
+    merged.putAll(replicated);
+    return merged;
   }
 }

@@ -16,15 +16,16 @@ public final class PrometheusText {
   private PrometheusText() {}
 
   /**
-   * @param phases the phase of every tenant in the read model
+   * @param phases the phase of every tenant this node knows a route for
    * @param counters this node's counters, as {@link FleetMetrics#snapshot()} gives them
    */
   public static String render(Collection<Phase> phases, Map<String, Long> counters) {
     StringBuilder out = new StringBuilder();
-    out.append("# HELP berth_tenants Tenants per phase, from the read model.\n# TYPE berth_tenants gauge\n");
+    out.append("# HELP berth_tenants Tenants per phase, from this node's route table in memory (RETIRED ones are not kept).\n"
+        + "# TYPE berth_tenants gauge\n");
     Map<Phase, Long> perPhase = new EnumMap<>(Phase.class);
     for (Phase p : Phase.values()) {
-      if (p != Phase.EMPTY) perPhase.put(p, 0L);
+      if (p.active()) perPhase.put(p, 0L);
     }
     phases.forEach(p -> perPhase.merge(p, 1L, Long::sum));
     perPhase.forEach((p, n) ->

@@ -1,5 +1,6 @@
 package berth.tenant;
 
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -16,6 +17,9 @@ public interface RouteTable {
 
   /** This node's current view; never blocks. */
   Optional<Route> lookup(String slug);
+
+  /** Every route this node knows (every tenant not RETIRED), from memory: what {@code /metrics} counts. */
+  Map<String, Route> all();
 
   /** A tenant's routing entry: READY tenants with an endpoint are served, others answered 503. */
   record Route(Phase phase, Endpoint endpoint, int incarnation) implements CborSerializable {
@@ -35,6 +39,11 @@ public interface RouteTable {
     @Override
     public Optional<Route> lookup(String slug) {
       return Optional.empty();
+    }
+
+    @Override
+    public Map<String, Route> all() {
+      return Map.of();
     }
   };
 }
