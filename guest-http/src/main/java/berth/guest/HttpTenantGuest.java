@@ -67,7 +67,7 @@ public final class HttpTenantGuest implements TenantGuest {
         .header("Authorization", "Bearer " + credential).GET().build();
     return http.sendAsync(request, HttpResponse.BodyHandlers.discarding()).handle((response, error) -> {
       if (error != null) {
-        throw DriverException.retryable("health check of " + endpoint.authority() + " failed: " + error.getClass().getSimpleName(), null);
+        throw DriverException.retryable("health check of " + endpoint.authority() + " failed: " + why(error), null);
       }
       if (response.statusCode() / 100 != 2) {
         throw DriverException.retryable("health check of " + endpoint.authority() + " answered " + response.statusCode(), null);
@@ -97,7 +97,7 @@ public final class HttpTenantGuest implements TenantGuest {
         .build();
     return http.sendAsync(request, HttpResponse.BodyHandlers.discarding()).handle((response, error) -> {
       if (error != null) {
-        throw DriverException.retryable("init delivery to " + endpoint.authority() + " failed: " + error.getClass().getSimpleName(), null);
+        throw DriverException.retryable("init delivery to " + endpoint.authority() + " failed: " + why(error), null);
       }
       int status = response.statusCode();
       if (status / 100 == 2) {
@@ -107,6 +107,15 @@ public final class HttpTenantGuest implements TenantGuest {
       // 4xx: the tenant refuses this payload and will keep refusing it; 5xx may clear.
       throw status / 100 == 4 ? DriverException.permanent(message, null) : DriverException.retryable(message, null);
     });
+  }
+
+  /** The kind of failure under the future's wrapper (ConnectException, HttpTimeoutException), never a body. */
+  private static String why(Throwable error) {
+    Throwable cause = error;
+    while (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    return cause.getClass().getSimpleName();
   }
 
   private static URI uri(Endpoint endpoint, String path) {

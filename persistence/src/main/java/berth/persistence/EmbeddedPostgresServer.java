@@ -36,6 +36,14 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
       EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
           .setDataDirectory(dataDir)
           .setCleanDataDirectory(false)
+          // the library is made for tests (fsync off, asynchronous commit); a node's state must survive a crash
+          .setServerConfig("fsync", "on")
+          .setServerConfig("synchronous_commit", "on")
+          .setServerConfig("full_page_writes", "on")
+          .setServerConfig("listen_addresses", "localhost")
+          // closed by its owner (the node, in CoordinatedShutdown, after the last write), not by a JVM
+          // hook racing the node's own shutdown
+          .setRegisterShutdownHook(false)
           .setPGStartupWait(Duration.ofSeconds(60));
       if (port > 0) {
         builder.setPort(port);

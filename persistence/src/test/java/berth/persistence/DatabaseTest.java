@@ -38,6 +38,19 @@ class DatabaseTest {
   }
 
   @Test
+  void theEmbeddedServerWritesDurablyAndListensOnLoopbackOnly() throws Exception {
+    try (Database db = Database.open(settings()); Connection c = db.dataSource().getConnection()) {
+      for (String[] expected : new String[][] {{"fsync", "on"}, {"synchronous_commit", "on"},
+          {"full_page_writes", "on"}, {"listen_addresses", "localhost"}}) {
+        ResultSet rs = c.createStatement().executeQuery("SHOW " + expected[0]);
+        assertTrue(rs.next());
+        assertEquals(expected[1], rs.getString(1), expected[0]);
+      }
+      c.rollback();
+    }
+  }
+
+  @Test
   void dataInTheEmbeddedDatabaseSurvivesARestart() throws Exception {
     try (Database db = Database.open(settings()); Connection c = db.dataSource().getConnection()) {
       c.createStatement().executeUpdate("INSERT INTO tenant_directory (slug, phase, incarnation, created_at, updated_at) "

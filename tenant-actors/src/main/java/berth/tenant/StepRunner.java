@@ -157,6 +157,9 @@ final class StepRunner {
     if (state.pendingStep() != s.step()) {
       return supersededBy(state); // the tenant moved on while the step ran (a teardown was requested)
     }
+    if (s.step() == Step.INITIALIZE) {
+      context.getLog().info("Tenant {} is healthy and took its init payload (secrets version {})", slug, s.secretsVersion());
+    }
     return Optional.of(new Succeeded(s.step(), s.container(), s.adopted(), s.secretsVersion()));
   }
 
