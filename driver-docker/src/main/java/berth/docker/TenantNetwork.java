@@ -55,9 +55,11 @@ final class TenantNetwork {
             settings.networkSubnet(), settings.networkBridgeName());
       } catch (ConflictException raced) {
         // created meanwhile by another node on this engine; checked below like any existing one
-      } catch (RuntimeException e) {
+      } catch (com.github.dockerjava.api.exception.BadRequestException
+          | com.github.dockerjava.api.exception.InternalServerErrorException refused) {
+        // an overlapping subnet or a bridge name in use will not go away by itself; say which
         throw DriverException.permanent("cannot create tenant network " + name + " (" + settings.networkSubnet()
-            + ", bridge " + settings.networkBridgeName() + "): " + e.getMessage(), e);
+            + ", bridge " + settings.networkBridgeName() + "): " + refused.getMessage(), refused);
       }
       network = inspect(name);
       if (network == null) {
@@ -68,6 +70,11 @@ final class TenantNetwork {
     if (!"false".equals(icc)) {
       throw DriverException.permanent("network " + name + " lets containers reach each other (" + ICC + " is not"
           + " false); remove it so Berth can create it isolated, or set berth.tenant.network to another name", null);
+    }
+    String bridge = network.getOptions().get(BRIDGE_NAME);
+    if (!settings.networkBridgeName().equals(bridge)) {
+      log.warn("Tenant network {} uses bridge {}, not {} (berth.docker.network.bridge-name): host firewall rules"
+          + " written for {} do not cover it", name, bridge, settings.networkBridgeName(), settings.networkBridgeName());
     }
     ensured.add(name);
   }
