@@ -1,7 +1,6 @@
 package berth.api;
 
 import berth.tenant.LogArchive;
-import berth.tenant.RouteTable;
 import berth.tenant.SecretStore;
 import berth.tenant.TenantDirectory;
 import java.time.Clock;
@@ -10,12 +9,11 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.server.Route;
 
 /**
- * The admin API, assembled: {@code /metrics}, then everything under {@code /api}, which needs the
+ * The admin API, assembled: everything under {@code /api}, which needs the
  * bearer token and carries a correlation id. Each resource has its routes class; what they share is
  * in {@link ApiDirectives}. Every error is a JSON body {@code {"error": ..., "message": ...}}.
  */
 public final class AdminRoutes extends ApiDirectives {
-  private final MetricsRoutes metrics;
   private final ClusterRoutes cluster;
   private final TenantRoutes tenants;
 
@@ -23,19 +21,17 @@ public final class AdminRoutes extends ApiDirectives {
    * @param databaseAvailable whether the journal can be written now; while it cannot, writes and
    *     database reads are refused at once with 503
    */
-  public AdminRoutes(ActorSystem<?> system, TenantDirectory directory, RouteTable routes, LogArchive logs,
-      SecretStore secrets, ApiSettings settings, SsoIssuer sso, BooleanSupplier databaseAvailable, Clock clock) {
+  public AdminRoutes(ActorSystem<?> system, TenantDirectory directory, LogArchive logs, SecretStore secrets,
+      ApiSettings settings, SsoIssuer sso, BooleanSupplier databaseAvailable, Clock clock) {
     super(system, settings, databaseAvailable, clock);
-    this.metrics = new MetricsRoutes(system, routes);
     this.cluster = new ClusterRoutes(system, settings, databaseAvailable, clock);
     this.tenants = new TenantRoutes(system, directory, logs, secrets, settings, sso, databaseAvailable, clock);
   }
 
   public Route routes() {
-    return handleExceptions(exceptions(), () -> handleRejections(rejections(), () -> concat(
-        metrics.route(),
+    return handleExceptions(exceptions(), () -> handleRejections(rejections(), () ->
         pathPrefix("api", () -> authenticated(principal -> correlated(correlationId -> concat(
             cluster.route(),
-            tenants.route(principal, correlationId))))))));
+            tenants.route(principal, correlationId)))))));
   }
 }

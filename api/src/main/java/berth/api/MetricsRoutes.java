@@ -16,20 +16,21 @@ import org.apache.pekko.http.javadsl.server.Route;
  * the database is down. By the Prometheus convention it needs no credentials; it shows counts only,
  * never a tenant's name.
  */
-final class MetricsRoutes extends AllDirectives {
+public final class MetricsRoutes extends AllDirectives {
   private static final org.apache.pekko.http.javadsl.model.ContentType TEXT = ContentTypes.parse(PrometheusText.CONTENT_TYPE);
 
   private final ActorSystem<?> system;
-  private final RouteTable routes;
+  private final java.util.function.Supplier<RouteTable> routes;
 
-  MetricsRoutes(ActorSystem<?> system, RouteTable routes) {
+  /** @param routes the route table to count, asked at every scrape (it may be set after the route exists) */
+  public MetricsRoutes(ActorSystem<?> system, java.util.function.Supplier<RouteTable> routes) {
     this.system = system;
     this.routes = routes;
   }
 
-  Route route() {
+  public Route route() {
     return path("metrics", () -> get(() -> {
-      String text = PrometheusText.render(routes.all().values().stream().map(RouteTable.Route::phase).toList(),
+      String text = PrometheusText.render(routes.get().all().values().stream().map(RouteTable.Route::phase).toList(),
           FleetMetrics.get(system).snapshot());
       return complete(HttpEntities.create(TEXT, text.getBytes(StandardCharsets.UTF_8)));
     }));

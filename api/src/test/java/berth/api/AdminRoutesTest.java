@@ -62,6 +62,7 @@ class AdminRoutesTest {
   static final berth.tenant.testing.InMemoryRouteTable ROUTES = new berth.tenant.testing.InMemoryRouteTable();
   static volatile boolean databaseUp = true;
   static String base;
+  static String metricsBase;
   static final HttpClient http = HttpClient.newHttpClient();
 
   @BeforeAll
@@ -85,11 +86,15 @@ class AdminRoutesTest {
     ApiSettings settings = ApiSettings.fromConfig(CONFIG);
     SsoIssuer sso = new SsoIssuer(SSO_KEYS, Duration.ofSeconds(60), slug -> "http://" + slug + ".tenants.test:8080",
         Clock.systemUTC());
-    var routes = new AdminRoutes(testKit.system(), directory, ROUTES, berth.tenant.LogArchive.NONE, berth.tenant.SecretStore.NONE,
+    var routes = new AdminRoutes(testKit.system(), directory, berth.tenant.LogArchive.NONE, berth.tenant.SecretStore.NONE,
         settings, sso, () -> databaseUp,
         Clock.systemUTC()).routes();
     var binding = AdminServer.start(testKit.system(), routes, settings).toCompletableFuture().get();
     base = "http://127.0.0.1:" + binding.localAddress().getPort();
+    // /metrics lives on the management port in a node; here it is bound on a port of its own
+    var metricsBinding = org.apache.pekko.http.javadsl.Http.get(testKit.system()).newServerAt("127.0.0.1", 0)
+        .bind(new MetricsRoutes(testKit.system(), () -> ROUTES).route()).toCompletableFuture().get();
+    metricsBase = "http://127.0.0.1:" + metricsBinding.localAddress().getPort();
   }
 
   @AfterAll
@@ -103,6 +108,10 @@ class AdminRoutesTest {
         .header("Content-Type", "application/json");
     if (token != null) b.header("Authorization", "Bearer " + token);
     return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  static HttpResponse<String> metrics() throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create(metricsBase + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
   }
 
   static HttpResponse<String> call(String method, String path, String body) throws Exception {
@@ -290,7 +299,7 @@ class AdminRoutesTest {
   void metricsAreServedWithoutCredentialsInPrometheusTextFormat() throws Exception {
     call("POST", "/api/tenants", "{\"slug\":\"counted\"}");
     awaitPhase("counted", "READY");
-    HttpResponse<String> r = call("GET", "/metrics", null, null);
+    HttpResponse<String> r = metrics();
     assertEquals(200, r.statusCode(), r.body());
     assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("text/plain; version=0.0.4"));
     assertTrue(r.body().contains("# TYPE berth_tenants gauge"), r.body());
@@ -298,8 +307,9 @@ class AdminRoutesTest {
     assertTrue(ready >= 1);
     assertTrue(r.body().contains("berth_tenants{phase=\"ready\"} " + ready + "\n"), "counted from memory: " + r.body());
     assertTrue(r.body().contains("# TYPE berth_healing_actions_total counter"), r.body());
-    // every other path still needs the token
-    assertError(401, call("GET", "/metrics/../api/tenants", null, null));
+    // the admin port serves no /metrics, and every other path still needs the token
+    assertError(404, call("GET", "/metrics", null, TOKEN));
+    assertError(401, call("GET", "/api/tenants", null, null));
   }
 
   @Test
@@ -318,7 +328,7 @@ class AdminRoutesTest {
       assertError(503, call("GET", "/api/tenants", null));
       assertError(503, call("GET", "/api/tenants/db-down/events", null));
       assertEquals(200, call("GET", "/api/tenants/db-down", null).statusCode(), "the entity still answers reads");
-      assertEquals(200, call("GET", "/metrics", null, null).statusCode(), "metrics come from memory");
+      assertEquals(200, metrics().statusCode(), "metrics come from memory");
       assertEquals(503, call("GET", "/api/tenants/db-down/secrets", null).statusCode());
     } finally {
       databaseUp = true;

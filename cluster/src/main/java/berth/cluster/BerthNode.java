@@ -155,6 +155,7 @@ public final class BerthNode implements AutoCloseable {
       TenantDirectory directory = new JdbcTenantDirectory(database.dataSource(), blocking);
       Reconciler.init(system, directory, driver, Reconciler.Settings.fromConfig(config), clock);
       seedRoutes(routes, directory);
+      MetricsRouteProvider.countFrom(system, routes);
       ContainerWatch.start(system, driver);
 
       var router = RouterServer.start(system, routes, routerSettings).toCompletableFuture()
@@ -164,7 +165,7 @@ public final class BerthNode implements AutoCloseable {
       ApiSettings api = ApiSettings.fromConfig(config);
       DatabaseHealth health = new DatabaseHealth(database.dataSource(), database.settings().healthInterval());
       closeOnShutdown(system, "berth-database-health", health::close);
-      var admin = AdminServer.start(system, new AdminRoutes(system, directory, routes, logs, secrets, api, sso, health::available, clock).routes(), api)
+      var admin = AdminServer.start(system, new AdminRoutes(system, directory, logs, secrets, api, sso, health::available, clock).routes(), api)
           .toCompletableFuture().get(BIND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
       ServingCheck.Serving.get(system).flag.set(true);
       log.info("Berth node up: Docker {}, database {}, admin API on {}, router on {}, management on {}", dockerVersion,

@@ -54,13 +54,13 @@ class CrashLoopTest {
       assertEquals(2, types.stream().filter("ContainerRecovered"::equals).count(), "restarted twice: " + types);
       assertEquals("StepFailed", types.get(types.size() - 1));
       // two full passes of the reconcile loop (which wakes and checks tenants) later, nothing changed
-      String metrics = "http://127.0.0.1:" + node.adminAddress().getPort() + "/metrics";
+      String metrics = node.managementUri() + "/metrics";
       long passes = reconcilePasses(TestNodes.get(metrics));
       TestNodes.await("two more reconcile passes", WITHIN, () -> reconcilePasses(TestNodes.get(metrics)) >= passes + 2);
       assertEquals("FAILED", tenant(node, "flaky").path("phase").asText(), "no restart after giving up");
       assertEquals(types, TestNodes.eventTypes(node, "flaky"), "nothing journaled after giving up");
       assertFalse(docker.inspectContainerCmd(nodes.containerName("flaky")).exec().getState().getRunning());
-      assertTrue(TestNodes.get("http://127.0.0.1:" + node.adminAddress().getPort() + "/metrics")
+      assertTrue(TestNodes.get(node.managementUri() + "/metrics")
           .contains("berth_healing_actions_total{action=\"crash_loop\"} 1"));
     } finally {
       nodes.removeContainers();

@@ -121,7 +121,7 @@ class RetentionTest {
       call(node, "DELETE", "/api/tenants/brief", null);
       awaitPhase(node, "brief", "RETIRED", WITHIN);
       // several passes, longer than the orphan grace (3 s): the sweep removes containers, never kept data
-      String metrics = "http://127.0.0.1:" + node.adminAddress().getPort() + "/metrics";
+      String metrics = node.managementUri() + "/metrics";
       long passes = CrashLoopTest.reconcilePasses(TestNodes.get(metrics));
       TestNodes.await("four reconcile passes", WITHIN, () -> CrashLoopTest.reconcilePasses(TestNodes.get(metrics)) >= passes + 4);
       java.time.Instant until = java.time.Instant.parse(TestNodes.tenant(node, "brief").get("dataRetainedUntil").asText());

@@ -88,7 +88,7 @@ class SelfHealingTest {
   }
 
   static String metrics() throws Exception {
-    return TestNodes.get("http://127.0.0.1:" + node.adminAddress().getPort() + "/metrics");
+    return TestNodes.get(node.managementUri() + "/metrics");
   }
 
   static JsonNode lastEvent(String slug, String type) throws Exception {
