@@ -27,6 +27,7 @@ CL_PORT_BASE=${FAILOVER_PORT_BASE:-100}
 CL_TOKEN=$(head -c 32 /dev/urandom | base64 | tr -d '/+=\n')
 CL_SSO=$(head -c 48 /dev/urandom | base64 | tr -d '/+=\n')
 CL_GUEST=$(head -c 48 /dev/urandom | base64 | tr -d '/+=\n')
+CL_SECRETS_KEYS="k1:$(head -c 32 /dev/urandom | base64)"
 fleet=failover-$RANDOM
 CL_JAVA_OPTS="-Xmx384m -Dberth.tenant.name-prefix=berth-$fleet- ${FAILOVER_JAVA_OPTS:-}"
 export BERTH_FLEET=$fleet

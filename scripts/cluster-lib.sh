@@ -8,7 +8,7 @@
 #   CL_PORT_BASE  0 for the documented ports; node i listens on cluster 25519+base+i, admin API
 #                 9089+base+i, router 8079+base+i, management 8557+base+i
 #   CL_SEEDS      comma-separated host:port seed nodes (cl_seeds N sets it)
-#   CL_TOKEN, CL_SSO, CL_GUEST  admin token, SSO secret and guest secret shared by every node
+#   CL_TOKEN, CL_SSO, CL_GUEST, CL_SECRETS_KEYS  admin token, SSO and guest secrets, secrets keys shared by every node
 #   CL_JAVA_OPTS  extra JVM options for the nodes (-D overrides)
 
 cl_ports() { # i -> "remote api router management"
@@ -50,7 +50,7 @@ cl_start_node() { # i -> sets CL_NODE_PID; the node's log is appended to $CL_HOM
   (cd "$CL_HOME/node-$1" && BERTH_REMOTE_PORT=$remote BERTH_API_PORT=$api BERTH_ROUTER_PORT=$router \
     BERTH_MANAGEMENT_PORT=$mgmt BERTH_SEED_NODES=$CL_SEEDS \
     BERTH_DB_URL="jdbc:postgresql://localhost:$CL_PG_PORT/postgres" BERTH_DB_USER=postgres BERTH_DB_PASSWORD= \
-    BERTH_ADMIN_TOKEN=$CL_TOKEN BERTH_SSO_SECRET=$CL_SSO BERTH_GUEST_SECRET=$CL_GUEST \
+    BERTH_ADMIN_TOKEN=$CL_TOKEN BERTH_SSO_SECRET=$CL_SSO BERTH_GUEST_SECRET=$CL_GUEST BERTH_SECRETS_KEYS=$CL_SECRETS_KEYS \
     exec java ${CL_JAVA_OPTS:-} -jar "$CL_JAR" >>"$CL_HOME/node-$1.log" 2>&1) &
   CL_NODE_PID=$!
 }

@@ -29,6 +29,8 @@ secret() { # a secret generated once and kept, mode 0600
 CL_TOKEN=$(secret admin-token)
 CL_SSO=$(secret sso-secret)$(secret sso-secret)
 CL_GUEST=$(secret guest-secret)$(secret guest-secret)
+[ -s "$CL_HOME/secrets-key" ] || (umask 077; head -c 32 /dev/urandom | base64 > "$CL_HOME/secrets-key")
+CL_SECRETS_KEYS="k1:$(cat "$CL_HOME/secrets-key")"
 cl_seeds "$n"
 
 pids=()

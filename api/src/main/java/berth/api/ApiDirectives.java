@@ -170,7 +170,9 @@ abstract class ApiDirectives extends AllDirectives {
             return badRequest(field == null ? "the body does not have the expected shape"
                 : "field '" + printable(field) + "' has the wrong type");
           } catch (JsonProcessingException e) {
-            return badRequest("malformed JSON: " + printable(e.getOriginalMessage()));
+            // the parser's message quotes the input, which may be a secret: say where, not what
+            return badRequest(e.getLocation() == null ? "malformed JSON"
+                : "malformed JSON at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr());
           } catch (IOException e) {
             return badRequest("request body could not be read");
           }

@@ -327,7 +327,7 @@ public final class DockerTenantDriver implements TenantDriver {
       throw DriverException.permanent("image " + spec.spec().image() + " not found on the Docker engine", noImage);
     }
     String uid = imageUser.split(":", 2)[0];
-    boolean root = uid.isEmpty() || uid.equals("root") || uid.chars().allMatch(Character::isDigit) && Long.parseLong(uid) == 0;
+    boolean root = uid.isEmpty() || uid.equals("root") || uid.matches("0+");
     return root ? spec.spec().user() : imageUser;
   }
 

@@ -144,6 +144,15 @@ public final class JdbcSecretStore implements SecretStore {
   @Override
   public CompletionStage<Delivery> forDelivery(String slug) {
     return async(c -> {
+      // the version first, share-locked: a change committing meanwhile waits, so values and version match
+      long version = 0;
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT version FROM tenant_secret_versions WHERE slug = ? FOR SHARE")) {
+        ps.setString(1, slug);
+        try (ResultSet rs = ps.executeQuery()) {
+          if (rs.next()) version = rs.getLong(1);
+        }
+      }
       Map<String, String> values = new LinkedHashMap<>();
       try (PreparedStatement ps = c.prepareStatement(
           "SELECT name, key_id, nonce, ciphertext FROM tenant_secrets WHERE slug = ? ORDER BY name")) {
@@ -153,13 +162,6 @@ public final class JdbcSecretStore implements SecretStore {
             String name = rs.getString(1);
             values.put(name, cipher.open(slug, name, new Sealed(rs.getString(2), rs.getBytes(3), rs.getBytes(4))));
           }
-        }
-      }
-      long version = 0;
-      try (PreparedStatement ps = c.prepareStatement("SELECT version FROM tenant_secret_versions WHERE slug = ?")) {
-        ps.setString(1, slug);
-        try (ResultSet rs = ps.executeQuery()) {
-          if (rs.next()) version = rs.getLong(1);
         }
       }
       return new Delivery(version, values);

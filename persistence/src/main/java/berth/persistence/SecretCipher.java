@@ -60,8 +60,12 @@ public final class SecretCipher {
     if (configured.isEmpty()) {
       String generated = berth.tenant.NodeSecret.resolve("", Path.of(c.getString("key-file")),
           "berth.secrets.key-file (BERTH_SECRETS_KEY_FILE)").value();
-      keys.put("local", Base64.getUrlDecoder().decode(generated));
-      return new SecretCipher(keys, "local");
+      byte[] key = Base64.getUrlDecoder().decode(generated);
+      // named by its fingerprint: a node that generated another key (a cluster left unconfigured)
+      // finds ids it does not have, and refuses to start, instead of failing to decrypt later
+      String id = "local-" + fingerprint(key);
+      keys.put(id, key);
+      return new SecretCipher(keys, id);
     }
     for (String entry : configured.split(",")) {
       int colon = entry.indexOf(':');
@@ -72,6 +76,15 @@ public final class SecretCipher {
     }
     String active = c.getString("active-key").strip();
     return new SecretCipher(keys, active.isEmpty() ? keys.keySet().iterator().next() : active);
+  }
+
+  private static String fingerprint(byte[] key) {
+    try {
+      byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(key);
+      return java.util.HexFormat.of().formatHex(digest).substring(0, 8);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   String activeKey() {

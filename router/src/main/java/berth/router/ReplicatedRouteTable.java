@@ -47,20 +47,36 @@ public final class ReplicatedRouteTable implements RouteTable {
       replicator.tell(new Replicator.Subscribe<>(KEY, ctx.getSelf()));
       return Behaviors.receive((c, msg) -> {
         if (msg instanceof Replicator.Changed<LWWMap<String, Route>> changed) {
-          snapshot.set(Map.copyOf(changed.get(KEY).getEntries()));
+          Map<String, Route> next = Map.copyOf(changed.get(KEY).getEntries());
+          Map<String, Route> previous = snapshot.getAndSet(next);
+          forgetSeeds(previous.keySet());
+          forgetSeeds(next.keySet());
         }
         return Behaviors.same();
       });
     });
   }
 
+  /** A seed is good only until the replicated table has had its slug (published, or removed since). */
+  private void forgetSeeds(java.util.Set<String> slugs) {
+    Map<String, Route> current = seeded;
+    if (current.isEmpty() || slugs.stream().noneMatch(current::containsKey)) {
+      return;
+    }
+    Map<String, Route> kept = new java.util.HashMap<>(current);
+    kept.keySet().removeAll(slugs);
+    seeded = Map.copyOf(kept);
+  }
+
   @Override
   public void publish(String slug, Route route) {
+    forgetSeeds(java.util.Set.of(slug));
     replicator.tell(new Replicator.Update<>(KEY, LWWMap.create(), consistency, ignore, m -> m.put(self, slug, route)));
   }
 
   @Override
   public void remove(String slug) {
+    forgetSeeds(java.util.Set.of(slug));
     replicator.tell(new Replicator.Update<>(KEY, LWWMap.create(), consistency, ignore, m -> m.remove(self, slug)));
   }
 

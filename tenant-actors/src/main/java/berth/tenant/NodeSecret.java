@@ -25,7 +25,8 @@ public record NodeSecret(String value, Source source, Path file) {
   public enum Source { CONFIGURED, GENERATED, FROM_FILE }
 
   static final int MIN_LENGTH = 32;
-  static final int MIN_DISTINCT = 12;
+  /** Enough to refuse "aaaa…" and "abab…", not a random hex token (a 32-hex-digit one has 8 or more). */
+  static final int MIN_DISTINCT = 8;
   private static final List<String> PLACEHOLDERS =
       List.of("replace-me", "replace_me", "replaceme", "change-me", "changeme", "change_me", "placeholder", "example");
   private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");

@@ -67,6 +67,7 @@ final class StepRunner {
   private Step inFlight;
   private long attemptSeq;
   private Step budgetStep;
+  private Phase budgetPhase;
   private int attempts;
   private Instant stepStartedAt;
   private boolean inspecting;
@@ -100,9 +101,11 @@ final class StepRunner {
     if (inFlight != null) {
       return;
     }
-    if (step != budgetStep) {
+    if (step != budgetStep || state.phase() != budgetPhase) {
+      // a new step, or the same one owed again in another phase (init, then re-delivery when READY)
       timers.cancel(RETRY_TIMER);
       budgetStep = step;
+      budgetPhase = state.phase();
       attempts = 0;
       stepStartedAt = clock.instant();
       // a call that never answers must not leave the tenant silently stuck: see overdue
