@@ -1,5 +1,6 @@
 package berth.api;
 
+import berth.account.Permission;
 import berth.tenant.Provenance;
 import berth.tenant.TenantCommand;
 import berth.tenant.TenantCommand.Accepted;
@@ -59,7 +60,6 @@ abstract class ApiDirectives extends AllDirectives {
   protected final ApiSettings settings;
   protected final Clock clock;
   private final BooleanSupplier databaseAvailable;
-  private final byte[] expectedAuthorization;
 
   /**
    * @param databaseAvailable whether the journal can be written now; while it cannot, writes and
@@ -70,23 +70,41 @@ abstract class ApiDirectives extends AllDirectives {
     this.settings = settings;
     this.clock = clock;
     this.databaseAvailable = databaseAvailable;
-    this.expectedAuthorization = ("Bearer " + settings.token().value()).getBytes(StandardCharsets.UTF_8);
   }
 
   // ---------------------------------------------------------------- who and which request
 
-  /** Admits requests bearing the admin token; the inner route gets the principal recorded in events. */
-  protected Route authenticated(Function<String, Route> inner) {
-    return optionalHeaderValueByName("Authorization", header -> {
-      boolean ok = header.isPresent() && !settings.token().value().isEmpty()
-          && MessageDigest.isEqual(header.get().getBytes(StandardCharsets.UTF_8), expectedAuthorization);
-      if (!ok) {
-        return respondWithHeader(WWWAuthenticate.create(HttpChallenge.createOAuth2("berth")), () ->
-            complete(StatusCodes.UNAUTHORIZED, error("unauthorized",
-                header.isPresent() ? "the bearer token is not valid" : "an Authorization: Bearer <token> header is required")));
-      }
-      return inner.apply(settings.principal());
-    });
+  /**
+   * Admits requests with valid credentials (see {@link Authenticator}); 401 with a JSON error otherwise.
+   * Under cookie authentication an unsafe method must echo the session's CSRF token in
+   * {@code X-CSRF-Token}, else 403.
+   */
+  protected Route authenticated(Authenticator authenticator, Function<Caller, Route> inner) {
+    return optionalHeaderValueByName("Authorization", header -> optionalCookie(Authenticator.COOKIE, cookie ->
+        onSuccess(authenticator.authenticate(header, cookie.map(c -> c.value())), outcome -> {
+          if (outcome.caller() == null) {
+            return respondWithHeader(WWWAuthenticate.create(HttpChallenge.createOAuth2("berth")), () ->
+                complete(StatusCodes.UNAUTHORIZED, error("unauthorized", outcome.refusal())));
+          }
+          Caller caller = outcome.caller();
+          if (caller.via() != Caller.Via.SESSION) return inner.apply(caller);
+          return extractMethod(method -> {
+            if (method.isSafe()) return inner.apply(caller);
+            return optionalHeaderValueByName("X-CSRF-Token", given -> {
+              boolean ok = given.isPresent() && MessageDigest.isEqual(
+                  given.get().getBytes(StandardCharsets.UTF_8), caller.csrf().getBytes(StandardCharsets.UTF_8));
+              return ok ? inner.apply(caller) : complete(StatusCodes.FORBIDDEN, error("csrf",
+                  "a signed-in browser request that changes something must carry the session's X-CSRF-Token header"));
+            });
+          });
+        })));
+  }
+
+  /** The inner route when the caller's role holds the permission; 403 with a JSON error otherwise. */
+  protected Route allow(Caller caller, Permission permission, Supplier<Route> inner) {
+    if (caller.may(permission)) return inner.get();
+    return complete(StatusCodes.FORBIDDEN, error("forbidden",
+        "role '" + caller.role().wire() + "' may not do this (" + permission.name().toLowerCase().replace('_', ' ') + ")"));
   }
 
   /** The caller's {@code X-Correlation-Id} when it is well-formed, else a new one; echoed in the response. */

@@ -10,7 +10,23 @@ import java.time.Duration;
  * resolved: configured, or generated once and kept in {@code token-file}.
  */
 public record ApiSettings(
-    String host, int port, NodeSecret token, String principal, int maxBodyBytes, Duration askTimeout, String readJournal) {
+    String host, int port, NodeSecret token, String principal, int maxBodyBytes, Duration askTimeout, String readJournal,
+    Accounts accounts) {
+
+  /**
+   * Sessions, sign-in throttling and first-run settings ({@code berth.api.sessions}, {@code berth.api.sign-in},
+   * {@code berth.api.setup-code-ttl}).
+   */
+  public record Accounts(Duration sessionIdle, Duration sessionMax, boolean secureCookies,
+      int maxFailuresPerAccount, int maxFailuresPerAddress, Duration failureWindow, Duration setupCodeTtl) {
+
+    static Accounts fromConfig(Config c) {
+      return new Accounts(c.getDuration("sessions.idle-timeout"), c.getDuration("sessions.max-age"),
+          c.getBoolean("sessions.secure-cookie"), c.getInt("sign-in.max-failures-per-account"),
+          c.getInt("sign-in.max-failures-per-address"), c.getDuration("sign-in.window"),
+          c.getDuration("setup-code-ttl"));
+    }
+  }
 
   public static ApiSettings fromConfig(Config root) {
     Config c = root.getConfig("berth.api");
@@ -21,7 +37,8 @@ public record ApiSettings(
         c.getString("principal"),
         Math.toIntExact(c.getBytes("max-body-size")),
         c.getDuration("ask-timeout"),
-        c.getString("read-journal"));
+        c.getString("read-journal"),
+        Accounts.fromConfig(c));
   }
 
   @Override

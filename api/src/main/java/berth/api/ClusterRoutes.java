@@ -1,5 +1,6 @@
 package berth.api;
 
+import berth.account.Permission;
 import java.time.Clock;
 import java.util.function.BooleanSupplier;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -15,7 +16,8 @@ final class ClusterRoutes extends ApiDirectives {
     this.view = new ClusterView(system, settings.askTimeout());
   }
 
-  Route route() {
-    return path("cluster", () -> get(() -> onSuccess(view.describe(), body -> json(StatusCodes.OK, body))));
+  Route route(Caller caller) {
+    return path("cluster", () -> get(() -> allow(caller, Permission.READ_FLEET,
+        () -> onSuccess(view.describe(), body -> json(StatusCodes.OK, body)))));
   }
 }

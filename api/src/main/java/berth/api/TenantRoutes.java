@@ -1,5 +1,6 @@
 package berth.api;
 
+import berth.account.Permission;
 import berth.api.TenantJson.Because;
 import berth.api.TenantJson.CreateTenant;
 import berth.api.TenantJson.Tenant;
@@ -60,27 +61,50 @@ final class TenantRoutes extends ApiDirectives {
         .getReadJournalFor(CurrentEventsByPersistenceIdQuery.class, settings.readJournal());
   }
 
-  /** The routes under {@code /api}, for an authenticated principal and the request's correlation id. */
-  Route route(String principal, String correlationId) {
+  /**
+   * The routes under {@code /api/tenants}, for an authenticated caller and the request's correlation
+   * id: reads need {@code READ_FLEET}, changes {@code MANAGE_TENANTS}, kept container output
+   * {@code READ_LOGS}, the SSO handoff {@code SIGN_IN_TO_TENANTS}. The role is checked before the body is read.
+   */
+  Route route(Caller caller, String correlationId) {
+    String principal = caller.principal();
     return pathPrefix("tenants", () -> concat(
         pathEndOrSingleSlash(() -> concat(
-            get(() -> database(this::list)),
-            post(() -> database(() -> create(principal, correlationId))))),
+            get(() -> allow(caller, Permission.READ_FLEET, () -> database(this::list))),
+            post(() -> allow(caller, Permission.MANAGE_TENANTS, () -> database(() -> create(principal, correlationId)))))),
         pathPrefix(PathMatchers.segment(), slug -> validSlug(slug, () -> concat(
             pathEndOrSingleSlash(() -> concat(
-                get(() -> show(slug)),
-                delete(() -> database(() -> teardown(slug, principal, correlationId))))),
-            path("events", () -> get(() -> database(() -> events(slug)))),
-            path("logs", () -> get(() -> database(() -> keptLogs(slug)))),
-            pathPrefix("secrets", () -> database(() -> secrets.route(slug, principal, correlationId))),
-            path("sso", () -> concat(get(() -> handoff(slug, principal)), post(() -> handoff(slug, principal)))),
-            path("retry", () -> post(() -> database(() -> retry(slug, principal, correlationId)))),
-            path("restore", () -> post(() -> database(() -> withReason(principal, correlationId,
-                "restore requested via admin API",
-                by -> answer(slug, r -> new TenantCommand.Restore(by, r), StatusCodes.ACCEPTED))))),
-            path("purge", () -> post(() -> database(() -> withReason(principal, correlationId,
-                "purge of kept data requested via admin API",
-                by -> answer(slug, r -> new TenantCommand.Purge(by, r), StatusCodes.ACCEPTED))))))))));
+                get(() -> allow(caller, Permission.READ_FLEET, () -> show(slug))),
+                delete(() -> allow(caller, Permission.MANAGE_TENANTS,
+                    () -> database(() -> teardown(slug, principal, correlationId)))))),
+            path("events", () -> get(() -> allow(caller, Permission.READ_FLEET, () -> database(() -> events(slug))))),
+            path("logs", () -> get(() -> allow(caller, Permission.READ_LOGS, () -> database(() -> keptLogs(slug))))),
+            pathPrefix("secrets", () -> extractMethod(method -> allow(caller,
+                method.isSafe() ? Permission.READ_FLEET : Permission.MANAGE_TENANTS,
+                () -> database(() -> secrets.route(slug, principal, correlationId))))),
+            path("sso", () -> allow(caller, Permission.SIGN_IN_TO_TENANTS,
+                () -> concat(get(() -> handoff(slug, principal)), post(() -> handoff(slug, principal))))),
+            path(PathMatchers.segment(), action -> !ACTIONS.contains(action) ? reject()
+                : post(() -> allow(caller, Permission.MANAGE_TENANTS,
+                    () -> database(() -> action(slug, action, principal, correlationId))))))))));
+  }
+
+  private static final java.util.Set<String> ACTIONS = java.util.Set.of("retry", "restore", "purge");
+
+  /** POST /api/tenants/{slug}/{retry|restore|purge}. */
+  private Route action(String slug, String action, String principal, String correlationId) {
+    switch (action) {
+      case "retry":
+        return retry(slug, principal, correlationId);
+      case "restore":
+        return withReason(principal, correlationId, "restore requested via admin API",
+            by -> answer(slug, r -> new TenantCommand.Restore(by, r), StatusCodes.ACCEPTED));
+      case "purge":
+        return withReason(principal, correlationId, "purge of kept data requested via admin API",
+            by -> answer(slug, r -> new TenantCommand.Purge(by, r), StatusCodes.ACCEPTED));
+      default:
+        return reject();
+    }
   }
 
   private Route list() {

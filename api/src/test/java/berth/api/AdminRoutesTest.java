@@ -87,6 +87,7 @@ class AdminRoutesTest {
     SsoIssuer sso = new SsoIssuer(SSO_KEYS, Duration.ofSeconds(60), slug -> "http://" + slug + ".tenants.test:8080",
         Clock.systemUTC());
     var routes = new AdminRoutes(testKit.system(), directory, berth.tenant.LogArchive.NONE, berth.tenant.SecretStore.NONE,
+        new berth.tenant.testing.InMemoryAccountCredentials(),
         settings, sso, () -> databaseUp,
         Clock.systemUTC()).routes();
     var binding = AdminServer.start(testKit.system(), routes, settings).toCompletableFuture().get();

@@ -4,6 +4,8 @@ import berth.api.AdminRoutes;
 import berth.api.AdminServer;
 import berth.api.ApiSettings;
 import berth.tenant.NodeSecret;
+import berth.account.AccountEntity;
+import berth.api.SetupCode;
 import berth.api.SsoIssuer;
 import berth.api.SsoKeys;
 import berth.docker.DockerEngine;
@@ -15,6 +17,7 @@ import berth.guest.HttpTenantGuest;
 import berth.persistence.Database;
 import berth.persistence.DatabaseHealth;
 import berth.persistence.DatabaseSettings;
+import berth.persistence.JdbcAccountCredentials;
 import berth.persistence.JdbcLogArchive;
 import berth.persistence.JdbcSecretStore;
 import berth.persistence.SecretCipher;
@@ -151,6 +154,9 @@ public final class BerthNode implements AutoCloseable {
       TenantEntity.init(system, new TenantPorts(driver, guest, routes, logs, secrets), TenantSettings.fromConfig(config),
           clock);
 
+      AccountEntity.init(system);
+      JdbcAccountCredentials credentials = new JdbcAccountCredentials(database.dataSource(), blocking);
+
       TenantDirectoryProjection.init(system, database.dataSource());
       TenantDirectory directory = new JdbcTenantDirectory(database.dataSource(), blocking);
       Reconciler.init(system, directory, driver, Reconciler.Settings.fromConfig(config), clock);
@@ -165,8 +171,10 @@ public final class BerthNode implements AutoCloseable {
       ApiSettings api = ApiSettings.fromConfig(config);
       DatabaseHealth health = new DatabaseHealth(database.dataSource(), database.settings().healthInterval());
       closeOnShutdown(system, "berth-database-health", health::close);
-      var admin = AdminServer.start(system, new AdminRoutes(system, directory, logs, secrets, api, sso, health::available, clock).routes(), api)
+      var admin = AdminServer.start(system, new AdminRoutes(system, directory, logs, secrets, credentials, api, sso,
+          health::available, clock).routes(), api)
           .toCompletableFuture().get(BIND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      SetupCode.issueIfNoOwner(credentials, api, clock);
       ServingCheck.Serving.get(system).flag.set(true);
       log.info("Berth node up: Docker {}, database {}, admin API on {}, router on {}, management on {}", dockerVersion,
           database.settings(), admin.localAddress(), router.localAddress(), management);

@@ -1,0 +1,41 @@
+package berth.api;
+
+import berth.account.Permission;
+import berth.account.Role;
+
+/**
+ * Who is asking, as authenticated: the principal recorded in events (an account's e-mail address,
+ * or the break-glass name), the role in effect, and how the caller proved it.
+ *
+ * @param email the account, or null for the break-glass principal
+ * @param tokenId the API token used, or null
+ * @param sessionHash the session's id hash (cookie callers), or null
+ * @param csrf the session's CSRF token, which unsafe requests must echo, or null
+ */
+record Caller(String principal, Role role, Via via, String email, String tokenId, byte[] sessionHash, String csrf) {
+
+  enum Via {
+    BREAK_GLASS, TOKEN, SESSION;
+
+    String wire() {
+      return name().toLowerCase().replace('_', '-');
+    }
+  }
+
+  static Caller breakGlass(String principal) {
+    return new Caller(principal, Role.OWNER, Via.BREAK_GLASS, null, null, null, null);
+  }
+
+  boolean may(Permission p) {
+    return role.permits(p);
+  }
+
+  boolean hasAccount() {
+    return email != null;
+  }
+
+  @Override
+  public String toString() {
+    return "Caller[" + principal + ", " + role.wire() + ", " + via.wire() + "]"; // no session or CSRF value
+  }
+}

@@ -1,0 +1,293 @@
+package berth.persistence;
+
+import berth.account.AccountCredentials;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import javax.sql.DataSource;
+
+/**
+ * {@link AccountCredentials} in PostgreSQL (V7): every node of a cluster sees the same sessions,
+ * tokens and setup codes. Blocking JDBC runs on the given executor.
+ */
+public final class JdbcAccountCredentials implements AccountCredentials {
+  /** Last-use and last-seen times are written at most this often per token or session. */
+  static final Duration TOUCH_EVERY = Duration.ofMinutes(1);
+
+  private final DataSource dataSource;
+  private final Executor executor;
+
+  public JdbcAccountCredentials(DataSource dataSource, Executor executor) {
+    this.dataSource = dataSource;
+    this.executor = executor;
+  }
+
+  @Override
+  public boolean ownerExists() {
+    return transaction(c -> {
+      try (ResultSet rs = c.createStatement().executeQuery("SELECT count(*) FROM account_owner")) {
+        rs.next();
+        return rs.getLong(1) > 0;
+      }
+    });
+  }
+
+  @Override
+  public void addSetupCode(byte[] codeHash, Instant expiresAt) {
+    transaction(c -> {
+      try (PreparedStatement ps = c.prepareStatement("INSERT INTO setup_codes (code_hash, expires_at) VALUES (?, ?)")) {
+        ps.setBytes(1, codeHash);
+        ps.setTimestamp(2, Timestamp.from(expiresAt));
+        ps.executeUpdate();
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public CompletionStage<Boolean> claimOwnership(byte[] codeHash, String email, Instant at) {
+    return async(c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "DELETE FROM setup_codes WHERE code_hash = ? AND expires_at > ?")) {
+        ps.setBytes(1, codeHash);
+        ps.setTimestamp(2, Timestamp.from(at));
+        if (ps.executeUpdate() != 1) return false;
+      }
+      try (PreparedStatement ps = c.prepareStatement(
+          "INSERT INTO account_owner (email, claimed_at) VALUES (?, ?) ON CONFLICT DO NOTHING")) {
+        ps.setString(1, email);
+        ps.setTimestamp(2, Timestamp.from(at));
+        if (ps.executeUpdate() != 1) {
+          c.rollback(); // an owner exists: the code stays as it was, sign-up stays closed
+          return false;
+        }
+      }
+      c.createStatement().executeUpdate("DELETE FROM setup_codes");
+      return true;
+    });
+  }
+
+  @Override
+  public CompletionStage<Void> ownerCreated(String email, Instant at) {
+    return async(c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "INSERT INTO account_owner (email, claimed_at) VALUES (?, ?) ON CONFLICT DO NOTHING")) {
+        ps.setString(1, email);
+        ps.setTimestamp(2, Timestamp.from(at));
+        ps.executeUpdate();
+      }
+      c.createStatement().executeUpdate("DELETE FROM setup_codes");
+      return null;
+    });
+  }
+
+  @Override
+  public CompletionStage<Void> setPassword(String email, String encodedHash, Instant at) {
+    return async(c -> {
+      try (PreparedStatement ps = c.prepareStatement("""
+          INSERT INTO account_passwords (email, hash, updated_at) VALUES (?, ?, ?)
+          ON CONFLICT (email) DO UPDATE SET hash = EXCLUDED.hash, updated_at = EXCLUDED.updated_at""")) {
+        ps.setString(1, email);
+        ps.setString(2, encodedHash);
+        ps.setTimestamp(3, Timestamp.from(at));
+        ps.executeUpdate();
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public CompletionStage<Optional<String>> passwordHash(String email) {
+    return async(c -> {
+      try (PreparedStatement ps = c.prepareStatement("SELECT hash FROM account_passwords WHERE email = ?")) {
+        ps.setString(1, email);
+        try (ResultSet rs = ps.executeQuery()) {
+          return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+        }
+      }
+    });
+  }
+
+  @Override
+  public CompletionStage<Void> addToken(String tokenId, String email, byte[] hash, Instant at) {
+    return async(c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "INSERT INTO account_tokens (token_id, email, hash, created_at) VALUES (?, ?, ?, ?)")) {
+        ps.setString(1, tokenId);
+        ps.setString(2, email);
+        ps.setBytes(3, hash);
+        ps.setTimestamp(4, Timestamp.from(at));
+        ps.executeUpdate();
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public CompletionStage<Optional<StoredToken>> token(String tokenId) {
+    return async(c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT email, hash, last_used_at FROM account_tokens WHERE token_id = ?")) {
+        ps.setString(1, tokenId);
+        try (ResultSet rs = ps.executeQuery()) {
+          return rs.next() ? Optional.of(new StoredToken(rs.getString(1), rs.getBytes(2), instant(rs.getTimestamp(3))))
+              : Optional.empty();
+        }
+      }
+    });
+  }
+
+  @Override
+  public CompletionStage<Void> tokenUsed(String tokenId, Instant at) {
+    return async(c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "UPDATE account_tokens SET last_used_at = ? WHERE token_id = ? AND (last_used_at IS NULL OR last_used_at < ?)")) {
+        ps.setTimestamp(1, Timestamp.from(at));
+        ps.setString(2, tokenId);
+        ps.setTimestamp(3, Timestamp.from(at.minus(TOUCH_EVERY)));
+        ps.executeUpdate();
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public CompletionStage<Map<String, Instant>> lastUses(String email) {
+    return async(c -> {
+      Map<String, Instant> uses = new HashMap<>();
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT token_id, last_used_at FROM account_tokens WHERE email = ? AND last_used_at IS NOT NULL")) {
+        ps.setString(1, email);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) uses.put(rs.getString(1), instant(rs.getTimestamp(2)));
+        }
+      }
+      return uses;
+    });
+  }
+
+  @Override
+  public CompletionStage<Void> deleteToken(String tokenId) {
+    return async(c -> {
+      try (PreparedStatement ps = c.prepareStatement("DELETE FROM account_tokens WHERE token_id = ?")) {
+        ps.setString(1, tokenId);
+        ps.executeUpdate();
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public CompletionStage<Void> addSession(byte[] idHash, String email, String csrf, Instant at, Instant expiresAt) {
+    return async(c -> {
+      try (PreparedStatement ps = c.prepareStatement("""
+          INSERT INTO account_sessions (id_hash, email, csrf, created_at, last_seen_at, expires_at)
+          VALUES (?, ?, ?, ?, ?, ?)""")) {
+        ps.setBytes(1, idHash);
+        ps.setString(2, email);
+        ps.setString(3, csrf);
+        ps.setTimestamp(4, Timestamp.from(at));
+        ps.setTimestamp(5, Timestamp.from(at));
+        ps.setTimestamp(6, Timestamp.from(expiresAt));
+        ps.executeUpdate();
+      }
+      // expired sessions of anyone go as new ones come
+      try (PreparedStatement ps = c.prepareStatement("DELETE FROM account_sessions WHERE expires_at < ?")) {
+        ps.setTimestamp(1, Timestamp.from(at));
+        ps.executeUpdate();
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public CompletionStage<Optional<StoredSession>> session(byte[] idHash) {
+    return async(c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT email, csrf, created_at, last_seen_at, expires_at FROM account_sessions WHERE id_hash = ?")) {
+        ps.setBytes(1, idHash);
+        try (ResultSet rs = ps.executeQuery()) {
+          return rs.next() ? Optional.of(new StoredSession(rs.getString(1), rs.getString(2),
+              instant(rs.getTimestamp(3)), instant(rs.getTimestamp(4)), instant(rs.getTimestamp(5)))) : Optional.empty();
+        }
+      }
+    });
+  }
+
+  @Override
+  public CompletionStage<Void> sessionSeen(byte[] idHash, Instant at) {
+    return async(c -> {
+      try (PreparedStatement ps = c.prepareStatement(
+          "UPDATE account_sessions SET last_seen_at = ? WHERE id_hash = ? AND last_seen_at < ?")) {
+        ps.setTimestamp(1, Timestamp.from(at));
+        ps.setBytes(2, idHash);
+        ps.setTimestamp(3, Timestamp.from(at.minus(TOUCH_EVERY)));
+        ps.executeUpdate();
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public CompletionStage<Void> endSession(byte[] idHash) {
+    return async(c -> {
+      try (PreparedStatement ps = c.prepareStatement("DELETE FROM account_sessions WHERE id_hash = ?")) {
+        ps.setBytes(1, idHash);
+        ps.executeUpdate();
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public CompletionStage<Integer> endSessions(String email) {
+    return async(c -> {
+      try (PreparedStatement ps = c.prepareStatement("DELETE FROM account_sessions WHERE email = ?")) {
+        ps.setString(1, email);
+        return ps.executeUpdate();
+      }
+    });
+  }
+
+  private static Instant instant(Timestamp t) {
+    return t == null ? null : t.toInstant();
+  }
+
+  private interface Work<T> {
+    T in(Connection c) throws SQLException;
+  }
+
+  private <T> CompletionStage<T> async(Work<T> work) {
+    return CompletableFuture.supplyAsync(() -> transaction(work), executor);
+  }
+
+  private <T> T transaction(Work<T> work) {
+    try (Connection c = dataSource.getConnection()) {
+      boolean auto = c.getAutoCommit();
+      c.setAutoCommit(false);
+      try {
+        T result = work.in(c);
+        c.commit();
+        return result;
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      } finally {
+        c.setAutoCommit(auto);
+      }
+    } catch (SQLException e) {
+      throw new CompletionException(e);
+    }
+  }
+}
