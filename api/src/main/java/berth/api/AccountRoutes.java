@@ -35,7 +35,8 @@ import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.http.javadsl.model.AttributeKeys;
+import org.apache.pekko.http.javadsl.model.RemoteAddress;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.HttpCookie;
@@ -61,6 +62,9 @@ final class AccountRoutes extends ApiDirectives {
   private static final Logger log = LoggerFactory.getLogger(AccountRoutes.class);
   static final Pattern EMAIL = Pattern.compile("[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,190}");
   static final int MAX_NAME = 100;
+  /** Argon2id takes 19 MiB and tens of ms per hash: two at a time, a short queue, then 503. */
+  static final int HASHING_THREADS = 2;
+  static final int HASHING_QUEUE = 32;
 
   private final AccountCredentials credentials;
   private final Authenticator authenticator;
@@ -74,14 +78,25 @@ final class AccountRoutes extends ApiDirectives {
     this.authenticator = authenticator;
     ApiSettings.Accounts a = settings.accounts();
     this.limiter = new SignInLimiter(a.maxFailuresPerAccount(), a.maxFailuresPerAddress(), a.failureWindow(), clock);
-    this.hashing = system.dispatchers().lookup(DispatcherSelector.blocking());
+    this.hashing = new java.util.concurrent.ThreadPoolExecutor(HASHING_THREADS, HASHING_THREADS, 1, java.util.concurrent.TimeUnit.MINUTES,
+        new java.util.concurrent.ArrayBlockingQueue<>(HASHING_QUEUE), r -> {
+          Thread t = new Thread(r, "berth-password-hashing");
+          t.setDaemon(true);
+          return t;
+        });
   }
 
-  /** What needs no credentials: the owner's sign-up and sign-in. */
+  /**
+   * What needs no credentials: the owner's sign-up and sign-in (and whether sign-up is open). A
+   * browser's cross-site POST here (login CSRF) is refused by its {@code Origin}.
+   */
   Route publicRoute(String correlationId) {
     return concat(
-        path("setup", () -> post(() -> database(() -> address(address -> signUp(address, correlationId))))),
-        path("session", () -> post(() -> database(() -> address(address -> signIn(address, correlationId))))));
+        path("setup", () -> concat(
+            get(() -> database(() -> completeWith(credentials.ownerExistsAsync(),
+                exists -> json(StatusCodes.OK, Map.of("open", !exists))))),
+            post(() -> sameOrigin(() -> database(() -> address(address -> signUp(address, correlationId))))))),
+        path("session", () -> post(() -> sameOrigin(() -> database(() -> address(address -> signIn(address, correlationId)))))));
   }
 
   Route route(Caller caller, String correlationId) {
@@ -102,20 +117,21 @@ final class AccountRoutes extends ApiDirectives {
                 path("enable", () -> post(() -> allow(caller, Permission.MANAGE_ACCOUNTS,
                     () -> database(() -> because(caller, correlationId, "account enabled",
                         by -> command(email, r -> new AccountCommand.Enable(by, r), StatusCodes.OK)))))),
-                path("password", () -> put(() -> selfOr(caller, email, Permission.MANAGE_ACCOUNTS,
-                    () -> database(() -> changePassword(caller, email, correlationId))))),
-                path("sessions", () -> delete(() -> selfOr(caller, email, Permission.MANAGE_ACCOUNTS,
+                path("password", () -> put(() -> selfInSessionOr(caller, email, Permission.MANAGE_ACCOUNTS,
+                    () -> database(() -> address(address -> changePassword(caller, email, address, correlationId)))))),
+                path("sessions", () -> delete(() -> selfInSessionOr(caller, email, Permission.MANAGE_ACCOUNTS,
                     () -> database(() -> revokeSessions(caller, email, correlationId))))),
                 pathPrefix("tokens", () -> concat(
                     pathEndOrSingleSlash(() -> get(() -> selfOr(caller, email, Permission.READ_ACCOUNTS,
                         () -> database(() -> tokens(email))))),
-                    path(PathMatchers.segment(), id -> delete(() -> selfOr(caller, email, Permission.MANAGE_ACCOUNTS,
-                        () -> database(() -> revokeToken(caller, email, id, correlationId)))))))))))),
+                    path(PathMatchers.segment(), id -> delete(() -> selfInSessionOr(caller, email,
+                        Permission.MANAGE_ACCOUNTS, () -> database(() -> revokeToken(caller, email, id, correlationId)))))))))))),
         pathPrefix("tokens", () -> allow(caller, Permission.OWN_TOKENS, () -> withAccount(caller, email -> concat(
             pathEndOrSingleSlash(() -> concat(
                 get(() -> database(() -> tokens(email))),
-                post(() -> database(() -> issueToken(caller, email, correlationId))))),
-            path(PathMatchers.segment(), id -> delete(() -> database(() -> revokeToken(caller, email, id, correlationId)))))))));
+                post(() -> inSession(caller, () -> database(() -> issueToken(caller, email, correlationId)))))),
+            path(PathMatchers.segment(), id -> delete(() -> inSession(caller,
+                () -> database(() -> revokeToken(caller, email, id, correlationId))))))))));
   }
 
   // ---------------------------------------------------------------- first run, sign-in, sign-out
@@ -124,28 +140,40 @@ final class AccountRoutes extends ApiDirectives {
     return jsonBody(SignUp.class, true, body -> {
       Optional<Route> bad = checkNewAccount(body.email(), body.displayName(), body.password());
       if (bad.isPresent()) return bad.get();
-      Duration wait = limiter.wait("setup", address);
+      String key = "setup@" + address; // per address only: nobody can lock the real owner out
+      Duration wait = limiter.attempt(key, address);
       if (!wait.isZero()) return tooMany(wait);
       String email = AccountEntity.idOf(body.email());
       String code = body.code() == null ? "" : body.code().strip().toUpperCase(Locale.ROOT).replace("-", "");
       Instant now = clock.instant();
-      return onSuccess(credentials.claimOwnership(Authenticator.sha256(code), email, now), claimed -> {
-        if (!claimed) {
-          limiter.failed("setup", address);
-          log.warn("Owner sign-up refused from {}: no owner may sign up without a valid setup code", address);
-          return complete(StatusCodes.FORBIDDEN, error("forbidden",
-              "sign-up needs a setup code printed by a node at its start, and closes once an owner exists"));
-        }
-        Provenance by = new Provenance(email, "owner signed up with the setup code", now, correlationId);
-        return onSuccess(hash(body.password()), hash -> onSuccess(
-            authenticator.ask(email, r -> new AccountCommand.Create(email, displayName(body.displayName(), email),
-                Role.OWNER, by, r)),
-            reply -> accountReply(reply, StatusCodes.CREATED, account -> onSuccess(
-                credentials.setPassword(email, hash, now), done -> {
+      Route refused = complete(StatusCodes.FORBIDDEN, error("forbidden",
+          "sign-up needs a setup code printed by a node at its start, and closes once an owner exists"));
+      // an address that has an account already (made with the break-glass token) cannot sign up
+      return onSuccess(authenticator.account(email), existing -> existing != null ? refused
+          : onSuccess(credentials.claimOwnership(Authenticator.sha256(code), email, now), claimed -> {
+            if (!claimed) {
+              log.warn("Owner sign-up refused from {}: no valid setup code, or an owner exists", address);
+              return refused;
+            }
+            limiter.succeeded(key, address);
+            Provenance by = new Provenance(email, "owner signed up with the setup code", now, correlationId);
+            CompletionStage<Reply> made = hash(body.password())
+                .thenCompose(hash -> credentials.setPassword(email, hash, now))
+                .thenCompose(v -> authenticator.ask(email, r -> new AccountCommand.Create(email,
+                    displayName(body.displayName(), email), Role.OWNER, by, r)));
+            return onComplete(made, result -> {
+              if (result.isSuccess() && result.get() instanceof Accepted a) {
+                return onSuccess(credentials.ownerCreated(email, now), done -> {
                   log.info("Owner {} signed up; self sign-up is closed", email);
-                  return json(StatusCodes.CREATED, Account.of(account, now));
-                }))));
-      });
+                  return json(StatusCodes.CREATED, Account.of(a.account(), now));
+                });
+              }
+              // not made: sign-up opens again, with the same codes
+              return onSuccess(credentials.releaseOwnership(email), released -> result.isSuccess()
+                  ? accountReply(result.get(), StatusCodes.CREATED, account -> refused)
+                  : unavailable(result.failed().get()));
+            });
+          }));
     });
   }
 
@@ -154,22 +182,23 @@ final class AccountRoutes extends ApiDirectives {
       if (body.email() == null || body.password() == null) return badRequest("fields 'email' and 'password' are required");
       String email = AccountEntity.idOf(body.email());
       if (!EMAIL.matcher(email).matches()) return badRequest("field 'email' is not an e-mail address");
-      Duration wait = limiter.wait(email, address);
+      Duration wait = limiter.attempt(email, address);
       if (!wait.isZero()) {
         log.warn("Sign-in for {} from {} refused: too many failures", email, address);
         return tooMany(wait);
       }
-      CompletionStage<Boolean> verified = credentials.passwordHash(email).thenApplyAsync(hash -> {
+      CompletionStage<Boolean> verified = credentials.passwordHash(email).thenCompose(hash -> hashing(() -> {
         if (hash.isEmpty()) {
           Passwords.decoy(body.password());
           return false;
         }
         return Passwords.verify(body.password(), hash.get());
-      }, hashing);
-      return onSuccess(verified, ok -> {
+      }));
+      return onComplete(verified, checked -> {
+        if (checked.isFailure()) return unavailable(checked.failed().get());
+        boolean ok = checked.get();
         Instant now = clock.instant();
         if (!ok) {
-          limiter.failed(email, address);
           log.warn("Sign-in failed for {} from {}", email, address);
           // recorded on the account when there is one (unknown addresses make no entity)
           authenticator.ask(email, r -> new AccountCommand.RecordSignIn(false, address,
@@ -180,7 +209,7 @@ final class AccountRoutes extends ApiDirectives {
           if (account == null || account.disabled()) {
             return complete(StatusCodes.FORBIDDEN, error("account_disabled", "the account is disabled"));
           }
-          limiter.succeeded(email);
+          limiter.succeeded(email, address);
           String id = Authenticator.randomId();
           String csrf = Authenticator.randomId();
           ApiSettings.Accounts a = settings.accounts();
@@ -287,24 +316,40 @@ final class AccountRoutes extends ApiDirectives {
             ended -> json(StatusCodes.OK, Account.of(account, by.at()))))));
   }
 
-  private Route changePassword(Caller caller, String email, String correlationId) {
+  /**
+   * A new password. One's own needs the current one (throttled like a sign-in); the owner sets
+   * anyone's. Either way every session of the account ends (whoever knew the old password is out);
+   * its tokens stay (revoke them separately when they may be known too).
+   */
+  private Route changePassword(Caller caller, String email, String address, String correlationId) {
     return jsonBody(PasswordChange.class, true, body -> {
       String problem = Passwords.problem(body.password());
       if (problem != null) return badRequest(problem);
       Optional<Route> badReason = checkReason(body.reason());
       if (badReason.isPresent()) return badReason.get();
       boolean self = email.equals(caller.email());
+      if (self) {
+        Duration wait = limiter.attempt(email, address);
+        if (!wait.isZero()) return tooMany(wait);
+      }
       CompletionStage<Boolean> allowed = !self ? CompletableFuture.completedFuture(true)
-          : credentials.passwordHash(email).thenApplyAsync(h -> body.currentPassword() != null && h.isPresent()
-              && Passwords.verify(body.currentPassword(), h.get()), hashing);
-      return onSuccess(allowed, ok -> {
-        if (!ok) return complete(StatusCodes.FORBIDDEN, error("forbidden", "field 'currentPassword' is wrong or missing"));
+          : credentials.passwordHash(email).thenCompose(h -> hashing(() -> body.currentPassword() != null
+              && h.isPresent() && Passwords.verify(body.currentPassword(), h.get())));
+      return onComplete(allowed, checked -> {
+        if (checked.isFailure()) return unavailable(checked.failed().get());
+        if (!checked.get()) {
+          return complete(StatusCodes.FORBIDDEN, error("forbidden", "field 'currentPassword' is wrong or missing"));
+        }
+        if (self) limiter.succeeded(email, address);
         Provenance by = provenance(caller.principal(), body.reason(), "password changed via admin API", correlationId);
-        return onSuccess(hash(body.password()), hash -> onSuccess(
-            authenticator.ask(email, r -> new AccountCommand.PasswordSet(by, r)),
-            reply -> accountReply(reply, StatusCodes.OK, account -> onSuccess(
-                credentials.setPassword(email, hash, by.at()),
-                done -> json(StatusCodes.OK, Account.of(account, by.at()))))));
+        CompletionStage<Reply> changed = authenticator.ask(email, r -> new AccountCommand.Get(r)).thenCompose(now ->
+            now instanceof Accepted ? hash(body.password()).thenCompose(h -> credentials.setPassword(email, h, by.at()))
+                .thenCompose(v -> authenticator.ask(email, r -> new AccountCommand.PasswordSet(by, r)))
+                .thenCompose(reply -> credentials.endSessions(email)
+                    .thenCompose(n -> authenticator.ask(email, r -> new AccountCommand.RevokeSessions(by, r))))
+                : CompletableFuture.completedFuture(now));
+        return onSuccess(changed, reply -> accountReply(reply, StatusCodes.OK,
+            account -> json(StatusCodes.OK, Account.of(account, by.at()))));
       });
     });
   }
@@ -370,8 +415,24 @@ final class AccountRoutes extends ApiDirectives {
 
   // ---------------------------------------------------------------- helpers
 
+  /**
+   * The peer's address as the connection has it: never a forwarding header, which any client can
+   * write (behind a proxy, every request counts against the proxy's address).
+   */
   private Route address(Function<String, Route> inner) {
-    return extractClientIP(ip -> inner.apply(ip.getAddress().map(a -> a.getHostAddress()).orElse("unknown")));
+    return extractRequest(request -> inner.apply(request.getAttribute(AttributeKeys.remoteAddress)
+        .flatMap(RemoteAddress::getAddress).map(a -> a.getHostAddress()).orElse("unknown")));
+  }
+
+  /** A browser sends Origin with a cross-site POST: it must name this very host, or the request is refused. */
+  private Route sameOrigin(java.util.function.Supplier<Route> inner) {
+    return optionalHeaderValueByName("Origin", origin -> optionalHeaderValueByName("Host", host -> {
+      if (origin.isEmpty()) return inner.get();
+      String o = origin.get();
+      String authority = o.startsWith("http://") ? o.substring(7) : o.startsWith("https://") ? o.substring(8) : o;
+      return host.isPresent() && authority.equalsIgnoreCase(host.get()) ? inner.get()
+          : complete(StatusCodes.FORBIDDEN, error("forbidden", "cross-site request refused"));
+    }));
   }
 
   private Route validEmail(String raw, Function<String, Route> inner) {
@@ -382,6 +443,20 @@ final class AccountRoutes extends ApiDirectives {
   /** The caller's own account, or the permission over others. */
   private Route selfOr(Caller caller, String email, Permission permission, java.util.function.Supplier<Route> inner) {
     return email.equals(caller.email()) ? inner.get() : allow(caller, permission, inner);
+  }
+
+  /**
+   * Changing one's own account (sessions, tokens, password) takes a signed-in person, not a token: a
+   * token bounded to a lower role must not manage the account above it.
+   */
+  private Route selfInSessionOr(Caller caller, String email, Permission permission, java.util.function.Supplier<Route> inner) {
+    if (email.equals(caller.email()) && !caller.may(permission)) return inSession(caller, inner);
+    return allow(caller, permission, inner);
+  }
+
+  private Route inSession(Caller caller, java.util.function.Supplier<Route> inner) {
+    return caller.via() == Caller.Via.SESSION ? inner.get() : complete(StatusCodes.FORBIDDEN, error("forbidden",
+        "issuing and revoking tokens, and changing one's own account, takes a signed-in session, not a token"));
   }
 
   private Route notSelf(Caller caller, String email, java.util.function.Supplier<Route> inner) {
@@ -437,7 +512,25 @@ final class AccountRoutes extends ApiDirectives {
   }
 
   private CompletionStage<String> hash(String password) {
-    return CompletableFuture.supplyAsync(() -> Passwords.hash(password), hashing);
+    return hashing(() -> Passwords.hash(password));
+  }
+
+  /** Argon2id off the request threads, on a small pool of its own; a full queue fails (→ 503) instead of piling up. */
+  private <T> CompletionStage<T> hashing(java.util.function.Supplier<T> work) {
+    try {
+      return CompletableFuture.supplyAsync(work, hashing);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      return CompletableFuture.failedFuture(new java.util.concurrent.TimeoutException("password hashing is saturated"));
+    }
+  }
+
+  private Route unavailable(Throwable t) {
+    log.warn("Account request could not be completed: {}", t.toString());
+    return complete(StatusCodes.SERVICE_UNAVAILABLE, error("unavailable", "try again shortly"));
+  }
+
+  private <T> Route completeWith(CompletionStage<T> stage, Function<T, Route> inner) {
+    return onComplete(stage, r -> r.isSuccess() ? inner.apply(r.get()) : unavailable(r.failed().get()));
   }
 
   private Route tooMany(Duration wait) {

@@ -81,7 +81,13 @@ abstract class ApiDirectives extends AllDirectives {
    */
   protected Route authenticated(Authenticator authenticator, Function<Caller, Route> inner) {
     return optionalHeaderValueByName("Authorization", header -> optionalCookie(Authenticator.COOKIE, cookie ->
-        onSuccess(authenticator.authenticate(header, cookie.map(c -> c.value())), outcome -> {
+        onComplete(authenticator.authenticate(header, cookie.map(c -> c.value())), result -> {
+          if (result.isFailure()) {
+            log.warn("Credentials could not be checked: {}", result.failed().get().toString());
+            return complete(StatusCodes.SERVICE_UNAVAILABLE, error("unavailable",
+                "credentials could not be checked just now; try again shortly"));
+          }
+          Authenticator.Outcome outcome = result.get();
           if (outcome.caller() == null) {
             return respondWithHeader(WWWAuthenticate.create(HttpChallenge.createOAuth2("berth")), () ->
                 complete(StatusCodes.UNAUTHORIZED, error("unauthorized", outcome.refusal())));
@@ -104,7 +110,8 @@ abstract class ApiDirectives extends AllDirectives {
   protected Route allow(Caller caller, Permission permission, Supplier<Route> inner) {
     if (caller.may(permission)) return inner.get();
     return complete(StatusCodes.FORBIDDEN, error("forbidden",
-        "role '" + caller.role().wire() + "' may not do this (" + permission.name().toLowerCase().replace('_', ' ') + ")"));
+        "role '" + caller.role().wire() + "' may not do this ("
+            + permission.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ') + ")"));
   }
 
   /** The caller's {@code X-Correlation-Id} when it is well-formed, else a new one; echoed in the response. */
@@ -255,11 +262,24 @@ abstract class ApiDirectives extends AllDirectives {
   static ExceptionHandler exceptions() {
     return ExceptionHandler.newBuilder()
         .matchAny(e -> {
+          if (transient_(e)) {
+            log.warn("Admin API request could not be completed: {}", e.toString());
+            return Directives.complete(StatusCodes.SERVICE_UNAVAILABLE,
+                error("unavailable", "a part of Berth did not answer in time; try again shortly"));
+          }
           log.error("Admin API request failed", e);
           return Directives.complete(StatusCodes.INTERNAL_SERVER_ERROR,
               error("internal", "the request failed; see the node's log"));
         })
         .build();
+  }
+
+  /** A timeout or a database failure anywhere in the cause chain: worth a retry, not a 500. */
+  private static boolean transient_(Throwable e) {
+    for (Throwable c = e; c != null; c = c.getCause()) {
+      if (c instanceof TimeoutException || c instanceof java.sql.SQLException) return true;
+    }
+    return false;
   }
 
   /** Pekko's own rejections (405, 415, ...) keep their status and message, in the JSON error shape. */

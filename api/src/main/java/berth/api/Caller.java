@@ -18,7 +18,7 @@ record Caller(String principal, Role role, Via via, String email, String tokenId
     BREAK_GLASS, TOKEN, SESSION;
 
     String wire() {
-      return name().toLowerCase().replace('_', '-');
+      return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
     }
   }
 

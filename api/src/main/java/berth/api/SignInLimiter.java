@@ -4,16 +4,20 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Deque;
-import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Failed sign-ins per account and per address within a sliding window, on this node: past the limit,
- * further attempts are refused (429) before any password is checked, until the oldest failure ages
- * out. A success clears the account's count (not the address's). Memory is bounded: at most
- * {@link #MAX_KEYS} keys are tracked, the stalest dropped first.
+ * Failed sign-ins per account and per address within a sliding window, on this node. An attempt is
+ * counted as a failure <em>before</em> its password is checked ({@link #attempt}), so that many
+ * requests sent at once cannot all pass the check; a success takes its count back. Past the limit,
+ * attempts are refused (429) before any password is checked, until the oldest failure ages out.
+ * Memory is bounded: beyond {@link #MAX_KEYS} keys, the keys whose last failure is oldest are dropped
+ * (never all at once, so a flood of new keys cannot wipe a lockout).
  */
 final class SignInLimiter {
   static final int MAX_KEYS = 100_000;
@@ -31,57 +35,55 @@ final class SignInLimiter {
     this.clock = clock;
   }
 
-  /** How long until an attempt for this account from this address is allowed; zero when it is now. */
-  Duration wait(String account, String address) {
+  /**
+   * Zero when the attempt may go on (it is then counted as a failure until {@link #succeeded});
+   * otherwise how long to wait, and nothing is counted.
+   */
+  synchronized Duration attempt(String account, String address) {
     Instant now = clock.instant();
     Duration a = waitFor("account:" + account, perAccount, now);
     Duration b = waitFor("address:" + address, perAddress, now);
-    return a.compareTo(b) >= 0 ? a : b;
-  }
-
-  void failed(String account, String address) {
-    if (failures.size() >= MAX_KEYS) evictStale();
-    Instant now = clock.instant();
+    Duration wait = a.compareTo(b) >= 0 ? a : b;
+    if (!wait.isZero()) return wait;
+    if (failures.size() >= MAX_KEYS) evictOldest();
     record("account:" + account, now);
     record("address:" + address, now);
+    return Duration.ZERO;
   }
 
-  void succeeded(String account) {
+  /** The attempt succeeded: its count is taken back, and the account's earlier failures forgotten. */
+  synchronized void succeeded(String account, String address) {
     failures.remove("account:" + account);
+    Deque<Instant> times = failures.get("address:" + address);
+    if (times != null && !times.isEmpty()) times.removeLast();
   }
 
   private Duration waitFor(String key, int limit, Instant now) {
     Deque<Instant> times = failures.get(key);
     if (times == null) return Duration.ZERO;
-    synchronized (times) {
-      prune(times, now);
-      if (times.size() < limit) return Duration.ZERO;
-      return Duration.between(now, times.peekFirst().plus(window));
-    }
+    prune(times, now);
+    if (times.size() < limit) return Duration.ZERO;
+    return Duration.between(now, times.peekFirst().plus(window));
   }
 
   private void record(String key, Instant now) {
     Deque<Instant> times = failures.computeIfAbsent(key, k -> new ArrayDeque<>());
-    synchronized (times) {
-      prune(times, now);
-      times.addLast(now);
-      while (times.size() > Math.max(perAccount, perAddress)) times.removeFirst();
-    }
+    prune(times, now);
+    times.addLast(now);
+    while (times.size() > Math.max(perAccount, perAddress)) times.removeFirst();
   }
 
   private void prune(Deque<Instant> times, Instant now) {
     while (!times.isEmpty() && !times.peekFirst().plus(window).isAfter(now)) times.removeFirst();
   }
 
-  private void evictStale() {
+  private void evictOldest() {
     Instant now = clock.instant();
-    for (Iterator<Map.Entry<String, Deque<Instant>>> it = failures.entrySet().iterator(); it.hasNext(); ) {
-      Deque<Instant> times = it.next().getValue();
-      synchronized (times) {
-        prune(times, now);
-        if (times.isEmpty()) it.remove();
-      }
-    }
-    if (failures.size() >= MAX_KEYS) failures.clear(); // a flood of distinct keys: start over rather than grow
+    failures.values().forEach(t -> prune(t, now));
+    failures.values().removeIf(Deque::isEmpty);
+    if (failures.size() < MAX_KEYS) return;
+    List<Map.Entry<String, Deque<Instant>>> all = new ArrayList<>(failures.entrySet());
+    all.sort(Comparator.comparing(e -> e.getValue().peekLast()));
+    for (int i = 0; i < all.size() / 10; i++) failures.remove(all.get(i).getKey());
   }
 }

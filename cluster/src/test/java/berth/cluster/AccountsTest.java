@@ -148,6 +148,7 @@ class AccountsTest {
           .findFirst().orElseThrow(() -> new AssertionError("the node printed no setup code"));
 
       // ---- first run: the setup code and nothing else makes an owner
+      assertTrue(json(send(node, "GET", "/api/setup", null)).get("open").asBoolean());
       String signUp = "{\"email\":\"" + OWNER + "\",\"displayName\":\"Olga Owner\",\"password\":\"" + password + "\"";
       assertEquals(403, send(node, "POST", "/api/setup", signUp + "}").statusCode(), "no code");
       assertEquals(403, send(node, "POST", "/api/setup", signUp + ",\"code\":\"AAAA-BBBB-CCCC-DDDD\"}").statusCode());
@@ -160,11 +161,14 @@ class AccountsTest {
           "{\"email\":\"x@berth.test\",\"password\":\"" + password + "\",\"code\":\"" + code + "\"}");
       assertEquals(403, again.statusCode(), "sign-up is closed once an owner exists");
       assertEquals("forbidden", json(again).get("error").asText());
+      assertFalse(json(send(node, "GET", "/api/setup", null)).get("open").asBoolean());
       assertEquals(401, send(node, "GET", "/api/tenants", null).statusCode(), "no credentials");
 
       // ---- the owner signs in and creates one account per role; CSRF is enforced for cookies
       assertEquals(401, send(node, "POST", "/api/session",
           "{\"email\":\"" + OWNER + "\",\"password\":\"wrong password!\"}").statusCode());
+      assertEquals(403, send(node, "POST", "/api/session", "{\"email\":\"" + OWNER + "\",\"password\":\"" + password
+          + "\"}", "Origin", "http://evil.example").statusCode(), "a cross-site sign-in (login CSRF) is refused");
       Browser owner = signIn(node, OWNER);
       String operatorBody = "{\"email\":\"" + OPERATOR + "\",\"displayName\":\"Oscar Operator\",\"role\":\"operator\","
           + "\"password\":\"" + password + "\",\"reason\":\"hired\"}";
@@ -216,6 +220,13 @@ class AccountsTest {
       TestNodes.await("the token's last use recorded", WITHIN, () ->
           !json(as(node, browsers.get("operator"), "GET", "/api/tokens", null)).get("tokens").get(0).get("lastUsedAt").isNull());
 
+      assertEquals(403, withToken(node, operatorToken, "POST", "/api/tokens", "{\"name\":\"offspring\"}").statusCode(),
+          "a token cannot mint tokens (a leaked one would outlive its expiry and revocation)");
+      String ownersViewerToken = json(as(node, owner, "POST", "/api/tokens", "{\"name\":\"ro\",\"role\":\"viewer\"}"))
+          .get("token").asText();
+      assertEquals(403, withToken(node, ownersViewerToken, "DELETE", "/api/accounts/" + OWNER + "/sessions", null)
+          .statusCode(), "a viewer-bounded token manages nothing, not even its own account");
+      assertEquals(200, withToken(node, ownersViewerToken, "GET", "/api/tenants", null).statusCode());
       String shortLived = json(as(node, browsers.get("viewer"), "POST", "/api/tokens",
           "{\"name\":\"brief\",\"expiresAt\":\"" + Instant.now().plusSeconds(2) + "\"}")).get("token").asText();
       assertEquals(200, withToken(node, shortLived, "GET", "/api/tenants", null).statusCode());
@@ -255,12 +266,30 @@ class AccountsTest {
         assertEquals(401, withToken(node, operatorToken, "GET", "/api/tenants", null).statusCode());
       }
 
-      // ---- a disabled account is out at once; failed sign-ins are throttled and audited
+      // ---- a disabled account is out at once, its tokens for good; failed sign-ins are throttled and audited
+      String auditorToken = json(as(node, browsers.get("auditor"), "POST", "/api/tokens", "{\"name\":\"export\"}"))
+          .get("token").asText();
+      assertEquals(200, withToken(node, auditorToken, "GET", "/api/accounts", null).statusCode());
       assertEquals(200, as(node, owner, "POST", "/api/accounts/" + AUDITOR + "/disable",
           "{\"reason\":\"left the company\"}").statusCode());
       assertEquals(401, as(node, browsers.get("auditor"), "GET", "/api/tenants", null).statusCode());
+      assertEquals(401, withToken(node, auditorToken, "GET", "/api/tenants", null).statusCode());
       assertEquals(403, send(node, "POST", "/api/session",
           "{\"email\":\"" + AUDITOR + "\",\"password\":\"" + password + "\"}").statusCode());
+      assertEquals(200, as(node, owner, "POST", "/api/accounts/" + AUDITOR + "/enable", null).statusCode());
+      assertEquals(401, withToken(node, auditorToken, "GET", "/api/tenants", null).statusCode(),
+          "enabling the account again does not bring its old tokens back");
+
+      // a new password ends every session of the account (the old one's holder is out)
+      Browser operatorBefore = browsers.get("operator");
+      assertEquals(403, as(node, operatorBefore, "PUT", "/api/accounts/" + OPERATOR + "/password",
+          "{\"password\":\"" + password + "\",\"currentPassword\":\"not it at all\"}").statusCode());
+      assertEquals(200, as(node, operatorBefore, "PUT", "/api/accounts/" + OPERATOR + "/password",
+          "{\"password\":\"" + password + "\",\"currentPassword\":\"" + password + "\"}").statusCode());
+      assertEquals(401, as(node, operatorBefore, "GET", "/api/tenants", null).statusCode());
+      browsers.put("operator", signIn(node, OPERATOR));
+      assertEquals(405, as(node, browsers.get("operator"), "GET", "/api/tenants/nobody/sso", null).statusCode(),
+          "a browser session starts the SSO handoff with a CSRF-checked POST only");
       for (int i = 0; i < 5; i++) {
         assertEquals(401, send(node, "POST", "/api/session",
             "{\"email\":\"" + VIEWER + "\",\"password\":\"not the password " + i + "\"}").statusCode());
@@ -290,7 +319,7 @@ class AccountsTest {
         assertEquals(1, count(db, "SELECT count(*) FROM event_journal WHERE persistence_id = ? AND event_ser_manifest LIKE ?",
             "Account|" + AUDITOR, "%AccountDisabled"));
         // ---- no password, no token, anywhere: journal, snapshots, credential tables, answers, log
-        for (String secret : List.of(password, operatorToken, shortLived)) {
+        for (String secret : List.of(password, operatorToken, shortLived, auditorToken, ownersViewerToken)) {
           byte[] bytes = secret.getBytes(StandardCharsets.UTF_8);
           assertEquals(0, count(db, "SELECT count(*) FROM event_journal WHERE position(? in event_payload) > 0", bytes));
           assertEquals(0, count(db, "SELECT count(*) FROM snapshot WHERE position(? in snapshot_payload) > 0", bytes));

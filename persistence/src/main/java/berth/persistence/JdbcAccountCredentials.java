@@ -44,6 +44,11 @@ public final class JdbcAccountCredentials implements AccountCredentials {
   }
 
   @Override
+  public CompletionStage<Boolean> ownerExistsAsync() {
+    return CompletableFuture.supplyAsync(this::ownerExists, executor);
+  }
+
+  @Override
   public void addSetupCode(byte[] codeHash, Instant expiresAt) {
     transaction(c -> {
       try (PreparedStatement ps = c.prepareStatement("INSERT INTO setup_codes (code_hash, expires_at) VALUES (?, ?)")) {
@@ -58,29 +63,45 @@ public final class JdbcAccountCredentials implements AccountCredentials {
   @Override
   public CompletionStage<Boolean> claimOwnership(byte[] codeHash, String email, Instant at) {
     return async(c -> {
+      // two sign-ups at once: one waits for the other here, then finds an owner
+      c.createStatement().execute("LOCK TABLE account_owner IN EXCLUSIVE MODE");
+      try (ResultSet rs = c.createStatement().executeQuery("SELECT count(*) FROM account_owner")) {
+        rs.next();
+        if (rs.getLong(1) > 0) return false;
+      }
       try (PreparedStatement ps = c.prepareStatement(
-          "DELETE FROM setup_codes WHERE code_hash = ? AND expires_at > ?")) {
+          "SELECT count(*) FROM setup_codes WHERE code_hash = ? AND expires_at > ?")) {
         ps.setBytes(1, codeHash);
         ps.setTimestamp(2, Timestamp.from(at));
-        if (ps.executeUpdate() != 1) return false;
-      }
-      try (PreparedStatement ps = c.prepareStatement(
-          "INSERT INTO account_owner (email, claimed_at) VALUES (?, ?) ON CONFLICT DO NOTHING")) {
-        ps.setString(1, email);
-        ps.setTimestamp(2, Timestamp.from(at));
-        if (ps.executeUpdate() != 1) {
-          c.rollback(); // an owner exists: the code stays as it was, sign-up stays closed
-          return false;
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          if (rs.getLong(1) != 1) return false;
         }
       }
-      c.createStatement().executeUpdate("DELETE FROM setup_codes");
+      try (PreparedStatement ps = c.prepareStatement("INSERT INTO account_owner (email, claimed_at) VALUES (?, ?)")) {
+        ps.setString(1, email);
+        ps.setTimestamp(2, Timestamp.from(at));
+        ps.executeUpdate();
+      }
       return true;
+    });
+  }
+
+  @Override
+  public CompletionStage<Void> releaseOwnership(String email) {
+    return async(c -> {
+      try (PreparedStatement ps = c.prepareStatement("DELETE FROM account_owner WHERE email = ?")) {
+        ps.setString(1, email);
+        ps.executeUpdate();
+      }
+      return null;
     });
   }
 
   @Override
   public CompletionStage<Void> ownerCreated(String email, Instant at) {
     return async(c -> {
+      c.createStatement().execute("LOCK TABLE account_owner IN EXCLUSIVE MODE");
       try (PreparedStatement ps = c.prepareStatement(
           "INSERT INTO account_owner (email, claimed_at) VALUES (?, ?) ON CONFLICT DO NOTHING")) {
         ps.setString(1, email);

@@ -24,17 +24,24 @@ public interface AccountCredentials {
   /** Whether an owner has signed up (or was created): self sign-up is closed for good. */
   boolean ownerExists();
 
+  /** {@link #ownerExists}, off the caller's thread. */
+  CompletionStage<Boolean> ownerExistsAsync();
+
   /** Keeps the hash of a setup code this node printed; any unexpired one works, once. */
   void addSetupCode(byte[] codeHash, Instant expiresAt);
 
   /**
    * In one transaction: when no owner exists and the code is known and unexpired, records
-   * {@code email} as the owner and forgets every setup code. False when sign-up is closed or the code
-   * is not valid (the caller cannot tell which from outside).
+   * {@code email} as the owner (closing sign-up to everyone else). False when sign-up is closed or the
+   * code is not valid (the caller cannot tell which from outside). The codes stay until
+   * {@link #ownerCreated} (the account exists) or {@link #releaseOwnership} (it could not be made).
    */
   CompletionStage<Boolean> claimOwnership(byte[] codeHash, String email, Instant at);
 
-  /** Records an owner created another way (by the break-glass principal); no-op when one exists. */
+  /** Undoes a claim whose account could not be created: sign-up opens again, with the same codes. */
+  CompletionStage<Void> releaseOwnership(String email);
+
+  /** The owner's account exists: every setup code is forgotten (also records an owner made by the break-glass principal). */
   CompletionStage<Void> ownerCreated(String email, Instant at);
 
   // ---------------------------------------------------------------- passwords

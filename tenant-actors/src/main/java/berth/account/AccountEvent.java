@@ -15,7 +15,7 @@ public sealed interface AccountEvent extends CborSerializable {
 
   record RoleChanged(Role from, Role to, Provenance by) implements AccountEvent {}
 
-  /** The account can no longer sign in; its sessions and tokens stop working at once. */
+  /** The account can no longer sign in; its sessions end and its tokens are revoked, at once. */
   record AccountDisabled(Provenance by) implements AccountEvent {}
 
   record AccountEnabled(Provenance by) implements AccountEvent {}

@@ -62,8 +62,11 @@ public record AccountState(
           sessionsRevokedAt, lastSignInAt, tokens);
     }
     if (event instanceof AccountDisabled d) {
+      // its tokens are revoked with it: enabling the account again does not bring them back
+      List<Token> revoked = tokens.stream().map(t -> t.revokedAt() != null ? t
+          : new Token(t.id(), t.name(), t.role(), t.createdAt(), t.expiresAt(), d.by().at())).toList();
       return new AccountState(email, displayName, role, true, createdAt, createdBy, passwordChangedAt,
-          d.by().at(), lastSignInAt, tokens);
+          d.by().at(), lastSignInAt, revoked);
     }
     if (event instanceof AccountEnabled) {
       return new AccountState(email, displayName, role, false, createdAt, createdBy, passwordChangedAt,

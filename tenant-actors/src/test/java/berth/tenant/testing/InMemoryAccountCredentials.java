@@ -27,6 +27,11 @@ public final class InMemoryAccountCredentials implements AccountCredentials {
   }
 
   @Override
+  public CompletionStage<Boolean> ownerExistsAsync() {
+    return done(owner != null);
+  }
+
+  @Override
   public void addSetupCode(byte[] codeHash, Instant expiresAt) {
     codes.put(ByteBuffer.wrap(codeHash.clone()), expiresAt);
   }
@@ -36,8 +41,13 @@ public final class InMemoryAccountCredentials implements AccountCredentials {
     Instant expires = codes.get(ByteBuffer.wrap(codeHash));
     if (owner != null || expires == null || !at.isBefore(expires)) return done(false);
     owner = email;
-    codes.clear();
     return done(true);
+  }
+
+  @Override
+  public synchronized CompletionStage<Void> releaseOwnership(String email) {
+    if (email.equals(owner)) owner = null;
+    return done(null);
   }
 
   @Override
