@@ -19,6 +19,11 @@ public final class AdminRoutes extends ApiDirectives {
   private final ClusterRoutes cluster;
   private final TenantRoutes tenants;
   private final AccountRoutes accounts;
+  private final StreamRoutes streams;
+  private final UiRoutes ui = new UiRoutes();
+  /** API answers (sessions, CSRF tokens, a new token) are never cached; the SSO link sets its own. */
+  private static final org.apache.pekko.http.javadsl.model.HttpHeader NO_STORE =
+      org.apache.pekko.http.javadsl.model.headers.RawHeader.create("Cache-Control", "no-store");
   private final Authenticator authenticator;
 
   /**
@@ -33,15 +38,22 @@ public final class AdminRoutes extends ApiDirectives {
     this.tenants = new TenantRoutes(system, directory, logs, secrets, settings, sso, databaseAvailable, clock);
     this.authenticator = new Authenticator(system, credentials, settings, clock);
     this.accounts = new AccountRoutes(system, credentials, authenticator, settings, databaseAvailable, clock);
+    this.streams = new StreamRoutes(system, settings, databaseAvailable, clock);
   }
 
   public Route routes() {
-    return handleExceptions(exceptions(), () -> handleRejections(rejections(), () ->
-        pathPrefix("api", () -> correlated(correlationId -> concat(
+    return handleExceptions(exceptions(), () -> handleRejections(rejections(), () -> concat(
+        ui.route(),
+        pathPrefix("api", () -> respondWithDefaultHeader(NO_STORE, () -> correlated(correlationId -> concat(
             accounts.publicRoute(correlationId),
+            // the server's own input rules, for clients that check as the user types (the admin UI)
+            path("rules", () -> get(() -> json(org.apache.pekko.http.javadsl.model.StatusCodes.OK, java.util.Map.of(
+                "slug", berth.tenant.Slug.pattern(), "slugText", berth.tenant.Slug.RULE_TEXT,
+                "secretName", berth.tenant.SecretStore.NAME.pattern())))),
             authenticated(authenticator, caller -> concat(
                 cluster.route(caller),
                 tenants.route(caller, correlationId),
-                accounts.route(caller, correlationId))))))));
+                streams.route(caller),
+                accounts.route(caller, correlationId))))))))));
   }
 }

@@ -11,7 +11,7 @@ import java.time.Duration;
  */
 public record ApiSettings(
     String host, int port, NodeSecret token, String principal, int maxBodyBytes, Duration askTimeout, String readJournal,
-    Accounts accounts) {
+    Duration streamMaxAge, Accounts accounts) {
 
   /**
    * Sessions, sign-in throttling and first-run settings ({@code berth.api.sessions}, {@code berth.api.sign-in},
@@ -38,6 +38,7 @@ public record ApiSettings(
         Math.toIntExact(c.getBytes("max-body-size")),
         c.getDuration("ask-timeout"),
         c.getString("read-journal"),
+        c.getDuration("stream-max-age"),
         Accounts.fromConfig(c));
   }
 

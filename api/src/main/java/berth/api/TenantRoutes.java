@@ -82,8 +82,14 @@ final class TenantRoutes extends ApiDirectives {
             pathPrefix("secrets", () -> extractMethod(method -> allow(caller,
                 method.isSafe() ? Permission.READ_FLEET : Permission.MANAGE_TENANTS,
                 () -> database(() -> secrets.route(slug, principal, correlationId))))),
-            path("sso", () -> allow(caller, Permission.SIGN_IN_TO_TENANTS,
-                () -> concat(get(() -> handoff(slug, principal)), post(() -> handoff(slug, principal))))),
+            // GET for curl -L and scripts; a browser session must POST (CSRF-checked): a GET could be
+            // triggered by any page, a tenant's on a sibling subdomain included
+            path("sso", () -> allow(caller, Permission.SIGN_IN_TO_TENANTS, () -> concat(
+                get(() -> caller.via() == Caller.Via.SESSION
+                    ? complete(StatusCodes.METHOD_NOT_ALLOWED, error("method_not_allowed",
+                        "a signed-in browser starts the handoff with POST (and its X-CSRF-Token)"))
+                    : handoff(slug, principal)),
+                post(() -> handoff(slug, principal))))),
             path(PathMatchers.segment(), action -> !ACTIONS.contains(action) ? reject()
                 : post(() -> allow(caller, Permission.MANAGE_TENANTS,
                     () -> database(() -> action(slug, action, principal, correlationId))))))))));
@@ -108,8 +114,9 @@ final class TenantRoutes extends ApiDirectives {
   }
 
   private Route list() {
-    return onSuccess(directory.list(), rows -> json(StatusCodes.OK,
-        Map.of("tenants", rows.stream().map(Tenant::of).toList())));
+    return onSuccess(directory.snapshot(), listing -> json(StatusCodes.OK, Map.of(
+        "tenants", listing.tenants().stream().map(Tenant::of).toList(),
+        "offset", listing.offset())));
   }
 
   private Route create(String principal, String correlationId) {
@@ -196,8 +203,12 @@ final class TenantRoutes extends ApiDirectives {
         }
         SsoIssuer.Handoff h = sso.mint(principal, slug);
         log.info("SSO handoff into tenant {} for {} (token id {}, expires {})", slug, principal, h.tokenId(), h.expiresAt());
-        return respondWithHeaders(List.of(Location.create(h.url()), RawHeader.create("Cache-Control", "no-store")),
-            () -> json(StatusCodes.SEE_OTHER, Map.of("url", h.url(), "tokenId", h.tokenId(), "expiresAt", h.expiresAt())));
+        Map<String, Object> link = Map.of("url", h.url(), "tokenId", h.tokenId(), "expiresAt", h.expiresAt());
+        // a script asking for JSON (the admin UI) gets the link to open; anything else is redirected to it
+        return optionalHeaderValueByName("Accept", accept -> accept.filter("application/json"::equals).isPresent()
+            ? respondWithHeader(RawHeader.create("Cache-Control", "no-store"), () -> json(StatusCodes.OK, link))
+            : respondWithHeaders(List.of(Location.create(h.url()), RawHeader.create("Cache-Control", "no-store")),
+                () -> json(StatusCodes.SEE_OTHER, link)));
       });
     });
   }

@@ -34,6 +34,40 @@ public final class JdbcTenantDirectory implements TenantDirectory {
     return query("SELECT " + COLUMNS + " FROM tenant_directory ORDER BY slug", null);
   }
 
+  /**
+   * The rows and the projection's offset in one repeatable-read transaction: the projection stores its
+   * offset in the same transaction as its row changes, so the two agree.
+   */
+  @Override
+  public CompletionStage<Listing> snapshot() {
+    return CompletableFuture.supplyAsync(() -> {
+      try (Connection c = dataSource.getConnection()) {
+        c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+        try {
+          long offset = 0;
+          try (PreparedStatement ps = c.prepareStatement(
+              "SELECT current_offset FROM pekko_projection_offset_store WHERE projection_name = ?")) {
+            ps.setString(1, TenantDirectoryProjection.ID.name());
+            try (ResultSet rs = ps.executeQuery()) {
+              while (rs.next()) offset = Math.max(offset, Long.parseLong(rs.getString(1)));
+            }
+          }
+          List<TenantSummary> rows = new ArrayList<>();
+          try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM tenant_directory ORDER BY slug");
+              ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) rows.add(row(rs));
+          }
+          return new Listing(rows, offset);
+        } finally {
+          c.rollback();
+          c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+        }
+      } catch (SQLException e) {
+        throw new CompletionException(e);
+      }
+    }, executor);
+  }
+
   @Override
   public CompletionStage<Optional<TenantSummary>> find(String slug) {
     return query("SELECT " + COLUMNS + " FROM tenant_directory WHERE slug = ?", slug)

@@ -18,6 +18,14 @@ public record Slug(String value) {
     }
   }
 
+  /** The rule as a regular expression (whole match), for clients that check as the user types. */
+  public static String pattern() {
+    return RULE.pattern();
+  }
+
+  /** The rule in words. */
+  public static final String RULE_TEXT = "2 to 40 lowercase letters, digits and inner hyphens";
+
   public static boolean valid(String candidate) {
     return candidate != null && RULE.matcher(candidate).matches();
   }
@@ -30,7 +38,7 @@ public record Slug(String value) {
   public static String problem(String candidate) {
     String shown = candidate == null ? "" : candidate.length() > MAX_SHOWN ? candidate.substring(0, MAX_SHOWN) + "…" : candidate;
     return "slug '" + shown.replaceAll("\\p{Cntrl}", "?")
-        + "' is not a DNS label: use 2 to 40 lowercase letters, digits and inner hyphens";
+        + "' is not a DNS label: use " + RULE_TEXT;
   }
 
   @Override

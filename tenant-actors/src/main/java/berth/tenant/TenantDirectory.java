@@ -14,6 +14,17 @@ public interface TenantDirectory {
 
   CompletionStage<List<TenantSummary>> list();
 
+  /**
+   * Every row, with the journal offset (of the tenant tag) the rows reflect: a live stream started
+   * after that offset misses nothing and repeats nothing. This default knows no offset (0).
+   */
+  default CompletionStage<Listing> snapshot() {
+    return list().thenApply(rows -> new Listing(rows, 0));
+  }
+
+  /** The rows and the journal offset they reflect. */
+  record Listing(List<TenantSummary> tenants, long offset) {}
+
   CompletionStage<Optional<TenantSummary>> find(String slug);
 
   /** One row of the read model. */
