@@ -2,6 +2,12 @@
 // requests echo the session's CSRF token. Errors carry the API's own message.
 
 let csrf = null;
+let onUnauthorized = () => {};
+
+/** Called when a request finds the session gone (401), so the UI can return to sign-in. */
+export function whenUnauthorized(fn) {
+  onUnauthorized = fn;
+}
 
 export function setCsrf(token) {
   csrf = token;
@@ -15,8 +21,13 @@ export class ApiError extends Error {
   }
 }
 
-export async function api(method, path, body) {
+/**
+ * @param background a request the person did not make (polling, a refresh after a live event): it does
+ *     not keep the session from going idle
+ */
+export async function api(method, path, body, background = false) {
   const headers = {Accept: 'application/json'};
+  if (background) headers['X-Berth-Background'] = '1';
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (method !== 'GET' && csrf) headers['X-CSRF-Token'] = csrf;
   let response;
@@ -35,6 +46,7 @@ export async function api(method, path, body) {
   } catch (e) {
     json = null;
   }
+  if (response.status === 401 && path !== '/session') onUnauthorized();
   if (!response.ok) {
     const message = json && json.message ? json.message : response.status + ' ' + response.statusText;
     throw new ApiError(response.status, json && json.error ? json.error : 'http', message);

@@ -1,6 +1,6 @@
 // Berth's admin console: a hash-routed page per view, one live stream, the admin API as the only
 // source of truth. Authentication is the API's own (session cookie + CSRF token); the UI invents none.
-import {api, setCsrf, ApiError} from './api.js';
+import {api, setCsrf, ApiError, whenUnauthorized} from './api.js';
 import {h, fill} from './dom.js';
 import * as live from './live.js';
 import * as fleetStore from './fleet.js';
@@ -15,6 +15,12 @@ import {tokensPage} from './pages/tokens.js';
 export const session = {me: null};
 let cleanup = () => {};
 let stopFollowing = () => {};
+let generation = 0;
+
+/** Whether the page that asked is still the one shown (async answers for an old page are dropped). */
+export function current(g) {
+  return g === generation;
+}
 
 const PAGES = {
   fleet: fleetPage, onboard: onboardPage, tenants: tenantPage, cluster: clusterPage,
@@ -38,6 +44,7 @@ export function notify(message, kind = 'error') {
   }
   fill(el, message);
   el.dataset.kind = kind;
+  el.setAttribute('role', kind === 'error' ? 'alert' : 'status');
   el.hidden = false;
 }
 
@@ -45,7 +52,7 @@ export function errorText(e) {
   return e instanceof ApiError ? e.message : 'Something went wrong: ' + (e && e.message ? e.message : e);
 }
 
-async function boot() {
+async function boot(thenRoute = true) {
   try {
     session.me = await api('GET', '/session');
     setCsrf(session.me.csrfToken);
@@ -64,16 +71,18 @@ async function boot() {
     }
   }
   header();
-  route();
+  if (thenRoute) route();
 }
 
-export function signedIn() {
+export async function signedIn() {
   notify(null);
-  if (!location.hash || location.hash.startsWith('#/signin')) location.hash = '#/fleet';
-  boot();
+  await boot(false);
+  if (!location.hash || location.hash.startsWith('#/signin')) location.hash = '#/fleet'; // routes
+  else route();
 }
 
 function signedOut() {
+  if (!session.me) return;
   session.me = null;
   setCsrf(null);
   live.stop();
@@ -96,15 +105,26 @@ function route() {
   cleanup();
   cleanup = () => {};
   notify(null);
+  const g = ++generation;
   const view = document.getElementById('view');
   const [name, ...rest] = (location.hash || '#/fleet').slice(2).split('/');
-  for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.dataset.page === name);
+  for (const a of document.querySelectorAll('#nav a')) {
+    a.classList.toggle('active', a.dataset.page === name);
+    if (a.dataset.page === name) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
+  }
   if (!session.me) {
-    cleanup = signInPage(view) || (() => {});
+    cleanup = signInPage(view, g) || (() => {});
     return;
   }
+  let args;
+  try {
+    args = rest.map(decodeURIComponent);
+  } catch (e) {
+    args = [];
+  }
   const page = PAGES[name] || fleetPage;
-  cleanup = page(view, rest.map(decodeURIComponent)) || (() => {});
+  cleanup = page(view, args, g) || (() => {});
+  view.focus({preventScroll: true});
 }
 
 document.getElementById('signout').addEventListener('click', async () => {
@@ -114,6 +134,11 @@ document.getElementById('signout').addEventListener('click', async () => {
     // the session may have ended already; either way the browser is signed out
   }
   signedOut();
+});
+whenUnauthorized(() => {
+  if (!session.me) return;
+  signedOut();
+  notify('Your session has ended; sign in again.', 'info');
 });
 window.addEventListener('hashchange', route);
 boot();

@@ -6,6 +6,7 @@ import * as live from './live.js';
 export const fleet = {rows: new Map(), offset: 0};
 const watchers = new Set();
 const pending = new Map();
+const asked = new Map(); // slug → number of the latest refresh: an older answer landing last is dropped
 
 export async function load() {
   const listing = await api('GET', '/tenants');
@@ -16,9 +17,12 @@ export async function load() {
 }
 
 /** The tenant from its entity (current, with its node and step); the row is updated. */
-export async function refresh(slug) {
+export async function refresh(slug, background = true) {
+  const n = (asked.get(slug) || 0) + 1;
+  asked.set(slug, n);
   try {
-    const t = await api('GET', '/tenants/' + encodeURIComponent(slug));
+    const t = await api('GET', '/tenants/' + encodeURIComponent(slug), undefined, background);
+    if (asked.get(slug) !== n) return fleet.rows.get(slug);
     fleet.rows.set(slug, t);
   } catch (e) {
     if (e.status !== 404) throw e;
@@ -29,7 +33,7 @@ export async function refresh(slug) {
 
 /** Follows the live stream: each event refreshes its tenant (bursts for one tenant coalesce). */
 export function follow() {
-  return live.subscribe((message) => {
+  const stop = live.subscribe((message) => {
     const slug = message.slug;
     if (pending.has(slug)) return;
     pending.set(slug, setTimeout(() => {
@@ -37,6 +41,11 @@ export function follow() {
       refresh(slug).catch((e) => console.warn('refresh ' + slug, e.message));
     }, 150));
   });
+  return () => {
+    stop();
+    for (const timer of pending.values()) clearTimeout(timer);
+    pending.clear();
+  };
 }
 
 export function watch(fn) {

@@ -39,9 +39,14 @@ export function accountsPage(view) {
   function row(a) {
     const self = session.me && a.email === session.me.principal;
     const manage = can('owner') && !self;
-    const role = manage ? h('select', {onchange: async (e) => {
+    const role = manage ? h('select', {'aria-label': 'Role of ' + a.email, onchange: async (e) => {
+      if (!window.confirm('Change the role of ' + a.email + ' to ' + e.target.value + '?')) {
+        e.target.value = a.role;
+        return;
+      }
       try {
         await api('PUT', '/accounts/' + encodeURIComponent(a.email) + '/role', {role: e.target.value});
+        notify(a.email + ' is now ' + e.target.value + '.', 'info');
         load();
       } catch (err) {
         notify(errorText(err));
@@ -54,13 +59,18 @@ export function accountsPage(view) {
       h('td', {}, manage ? [
         h('button', {type: 'button', onclick: () => post(a, a.disabled ? 'enable' : 'disable')}, a.disabled ? 'Enable' : 'Disable'),
         ' ',
-        h('button', {type: 'button', onclick: () => revokeSessions(a)}, 'End sessions'),
+        h('button', {type: 'button', 'aria-label': 'End the sessions of ' + a.email, onclick: () => revokeSessions(a)},
+          'End sessions'),
       ] : ''));
   }
 
   async function post(a, what) {
+    if (what === 'disable' && !window.confirm('Disable ' + a.email + '? Their sessions end and their tokens are revoked.')) {
+      return;
+    }
     try {
       await api('POST', '/accounts/' + encodeURIComponent(a.email) + '/' + what);
+      notify(a.email + (what === 'disable' ? ' is disabled.' : ' is enabled.'), 'info');
       load();
     } catch (e) {
       notify(errorText(e));

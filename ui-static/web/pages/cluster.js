@@ -8,7 +8,7 @@ export function clusterPage(view) {
   let stopped = false;
   async function load() {
     try {
-      const c = await api('GET', '/cluster');
+      const c = await api('GET', '/cluster', undefined, true);
       if (stopped) return;
       fill(view, h('h1', {}, 'Cluster'),
         h('p', {class: 'muted'}, 'Seen from ', h('code', {}, c.self), c.leader ? ['; leader ', h('code', {}, c.leader)] : ''),
@@ -20,7 +20,7 @@ export function clusterPage(view) {
             h('td', {}, m.status), h('td', {}, (m.roles || []).join(', ')),
             h('td', {}, m.reachable ? 'yes' : 'no'), h('td', {}, m.shards), h('td', {}, m.tenants))))));
     } catch (e) {
-      notify(errorText(e));
+      if (!stopped) notify(errorText(e));
     }
   }
   load();

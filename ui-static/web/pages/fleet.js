@@ -9,8 +9,10 @@ const PHASES = ['', 'PROVISIONING', 'INITIALIZING', 'READY', 'TEARING_DOWN', 'RE
 
 export function fleetPage(view) {
   let page = 0;
-  const search = h('input', {type: 'search', id: 'fleet-search', placeholder: 'Search slug or name', autocomplete: 'off'});
-  const phase = h('select', {id: 'fleet-phase'}, PHASES.map((p) => h('option', {value: p}, p || 'All phases')));
+  let gone = false;
+  const search = h('input', {type: 'search', id: 'fleet-search', placeholder: 'Search slug or name', autocomplete: 'off',
+    'aria-label': 'Search by slug or name'});
+  const phase = h('select', {id: 'fleet-phase', 'aria-label': 'Filter by phase'}, PHASES.map((p) => h('option', {value: p}, p || 'All phases')));
   const body = h('tbody', {id: 'fleet-rows'});
   const count = h('span', {class: 'muted', id: 'fleet-count'});
   const prev = h('button', {type: 'button', onclick: () => { page--; render(); }}, '‹ Previous');
@@ -53,10 +55,11 @@ export function fleetPage(view) {
     missing.forEach((t) => asked.add(t.slug));
     (async () => {
       for (const t of missing) {
+        if (gone) return;
         try {
           await refresh(t.slug);
         } catch (e) {
-          notify(errorText(e));
+          if (!gone) notify(errorText(e));
           return;
         }
       }
@@ -79,5 +82,5 @@ export function fleetPage(view) {
     if (timer) return;
     timer = setTimeout(() => { timer = null; render(); }, 100);
   });
-  return () => { unwatch(); clearTimeout(timer); };
+  return () => { gone = true; unwatch(); clearTimeout(timer); };
 }

@@ -25,9 +25,10 @@ export function onboardPage(view) {
 
   function secretRow() {
     const row = h('div', {class: 'secret-row'},
-      h('input', {class: 'secret-name', placeholder: 'NAME', autocomplete: 'off', spellcheck: 'false'}),
-      h('input', {class: 'secret-value', type: 'password', placeholder: 'value', autocomplete: 'new-password'}),
-      h('button', {type: 'button', onclick: () => row.remove()}, 'Remove'));
+      h('input', {class: 'secret-name', placeholder: 'NAME', autocomplete: 'off', spellcheck: 'false', 'aria-label': 'Secret name'}),
+      h('input', {class: 'secret-value', type: 'password', placeholder: 'value', autocomplete: 'new-password',
+        'aria-label': 'Secret value'}),
+      h('button', {type: 'button', 'aria-label': 'Remove this secret', onclick: () => row.remove()}, 'Remove'));
     secrets.append(row);
   }
   secretRow();

@@ -1,11 +1,14 @@
 // Sign-in, and on a fresh installation the owner's sign-up with the setup code the node printed.
 import {api, setCsrf} from '../api.js';
 import {h, fill} from '../dom.js';
-import {signedIn, notify, errorText} from '../app.js';
+import {signedIn, notify, errorText, current} from '../app.js';
 
-export function signInPage(view) {
+export function signInPage(view, generation) {
   fill(view, h('p', {class: 'muted'}, 'Loading…'));
-  api('GET', '/setup').then((setup) => render(view, setup.open)).catch((e) => {
+  api('GET', '/setup').then((setup) => {
+    if (current(generation)) render(view, setup.open);
+  }).catch((e) => {
+    if (!current(generation)) return;
     notify(errorText(e));
     render(view, false);
   });

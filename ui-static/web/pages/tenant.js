@@ -8,6 +8,10 @@ import * as live from '../live.js';
 import {can, notify, errorText} from '../app.js';
 
 export function tenantPage(view, [slug]) {
+  if (!slug || !/^[a-z0-9][a-z0-9-]{0,38}[a-z0-9]$/.test(slug)) {
+    fill(view, h('h1', {}, 'No such tenant'), h('p', {}, h('a', {href: '#/fleet'}, '‹ Fleet')));
+    return () => {};
+  }
   const head = h('div', {id: 'tenant-head'});
   const progress = h('div', {id: 'tenant-progress', class: 'card'});
   const facts = h('dl', {id: 'tenant-facts', class: 'facts'});
@@ -15,6 +19,8 @@ export function tenantPage(view, [slug]) {
   const timeline = h('ol', {id: 'tenant-timeline', class: 'timeline', reversed: true});
   const secrets = h('div', {id: 'tenant-secrets'});
   const logs = h('div', {id: 'tenant-logs'});
+  const output = h('pre', {id: 'tenant-output', class: 'log', 'aria-live': 'off'});
+  const outputState = h('p', {id: 'tenant-output-state', class: 'muted'});
   fill(view,
     h('p', {}, h('a', {href: '#/fleet'}, '‹ Fleet')),
     head, progress,
@@ -22,6 +28,7 @@ export function tenantPage(view, [slug]) {
       h('section', {class: 'card'}, h('h2', {}, 'Tenant'), facts, actions),
       h('section', {class: 'card'}, h('h2', {}, 'Secrets'), secrets)),
     h('section', {class: 'card'}, h('h2', {}, 'Timeline'), timeline),
+    can('manage') ? h('section', {class: 'card'}, h('h2', {}, 'Live output'), outputState, output) : null,
     h('section', {class: 'card'}, h('h2', {}, 'Kept container output'), logs));
 
   let tenant = fleet.rows.get(slug) || null;
@@ -50,58 +57,96 @@ export function tenantPage(view, [slug]) {
     renderActions();
   }
 
+  let progressKey = null;
   function renderProgress() {
     const p = tenant.phase;
     const busy = p === 'PROVISIONING' || p === 'INITIALIZING' || p === 'TEARING_DOWN';
+    const key = [p, tenant.step, tenant.updatedAt, tenant.failure && tenant.failure.reason, tenant.lastError].join('|');
+    if (key !== progressKey) {
+      progressKey = key;
+      fill(progress,
+        h('strong', {}, p === 'READY' ? 'Ready' : p === 'FAILED' ? 'Failed' : p === 'RETIRED' ? 'Retired' : 'In progress'),
+        ' · ', h('span', {id: 'tenant-step'}, tenant.step ? 'step ' + tenant.step : busy ? 'waiting for the next step' : 'no step owed'),
+        ' · ', h('span', {id: 'tenant-elapsed'}),
+        tenant.failure ? h('p', {id: 'tenant-error', class: 'error'}, 'Failed in ' + tenant.failure.phase + ' at '
+          + tenant.failure.step + ': ' + tenant.failure.reason) : null,
+        tenant.lastError && !tenant.failure ? h('p', {class: 'error'}, tenant.lastError) : null);
+    }
     const elapsed = Math.max(0, Math.round((Date.now() - Date.parse(tenant.updatedAt || tenant.createdAt)) / 1000));
     const since = Math.max(0, Math.round((Date.now() - Date.parse(tenant.createdAt)) / 1000));
-    fill(progress,
-      h('strong', {}, p === 'READY' ? 'Ready' : p === 'FAILED' ? 'Failed' : p === 'RETIRED' ? 'Retired' : 'In progress'),
-      ' · ', h('span', {id: 'tenant-step'}, tenant.step ? 'step ' + tenant.step : busy ? 'waiting for the next step' : 'no step owed'),
-      ' · ', h('span', {id: 'tenant-elapsed'}, since + ' s since requested, ' + elapsed + ' s in this state'),
-      tenant.failure ? h('p', {id: 'tenant-error', class: 'error'}, 'Failed in ' + tenant.failure.phase + ' at '
-        + tenant.failure.step + ': ' + tenant.failure.reason) : null,
-      tenant.lastError && !tenant.failure ? h('p', {class: 'error'}, tenant.lastError) : null);
+    const el = progress.querySelector('#tenant-elapsed');
+    if (el) el.textContent = since + ' s since requested, ' + elapsed + ' s in this state';
   }
 
+  let actionsKey = null;
   function renderActions() {
+    const key = [tenant.phase, !!tenant.dataRetainedUntil, can('manage')].join('|');
+    if (key === actionsKey) return; // keeps a half-typed confirmation and the focus
+    actionsKey = key;
     const list = [];
     if (tenant.phase === 'READY' && can('manage')) {
-      list.push(h('button', {type: 'button', id: 'tenant-open', onclick: open}, 'Open (signed in)'));
+      list.push(h('button', {type: 'button', id: 'tenant-open', onclick: (e) => open(e.target)}, 'Open (signed in)'));
     }
     if (tenant.phase === 'FAILED' && can('manage')) {
-      list.push(h('button', {type: 'button', id: 'tenant-retry', onclick: () => act('POST', '/retry')}, 'Retry'));
+      list.push(h('button', {type: 'button', id: 'tenant-retry',
+        onclick: (e) => act(e.target, 'POST', '/retry', 'Retry requested.')}, 'Retry'));
     }
     if (tenant.phase === 'RETIRED' && tenant.dataRetainedUntil && can('manage')) {
-      list.push(h('button', {type: 'button', id: 'tenant-restore', onclick: () => act('POST', '/restore')}, 'Restore'));
-      list.push(h('button', {type: 'button', onclick: () => act('POST', '/purge')}, 'Purge kept data now'));
+      list.push(h('button', {type: 'button', id: 'tenant-restore',
+        onclick: (e) => act(e.target, 'POST', '/restore', 'Restore requested.')}, 'Restore'));
+      list.push(h('button', {type: 'button', class: 'danger', onclick: (e) => {
+        if (window.confirm('Delete the kept data of ' + slug + ' now? This cannot be undone.')) {
+          act(e.target, 'POST', '/purge', 'Purge requested.');
+        }
+      }}, 'Purge kept data now'));
     }
     if (tenant.phase !== 'RETIRED' && tenant.phase !== 'TEARING_DOWN' && can('manage')) {
-      const confirm = h('input', {id: 'teardown-confirm', placeholder: 'type ' + tenant.slug + ' to confirm', autocomplete: 'off'});
+      const confirm = h('input', {id: 'teardown-confirm', placeholder: 'type ' + tenant.slug + ' to confirm',
+        autocomplete: 'off', 'aria-label': 'Type the slug to confirm the teardown'});
       const go = h('button', {type: 'button', id: 'tenant-teardown', class: 'danger', disabled: true,
-        onclick: () => act('DELETE', '')}, 'Tear down');
+        onclick: (e) => act(e.target, 'DELETE', '', 'Teardown requested: the container goes, the data is kept.')},
+        'Tear down');
       confirm.addEventListener('input', () => { go.disabled = confirm.value !== tenant.slug; });
       list.push(h('div', {class: 'teardown'}, confirm, go));
     }
     fill(actions, list);
   }
 
-  async function open() {
+  async function open(button) {
+    // the tab is opened now, inside the click (a popup blocker lets it through), and sent to the
+    // link once it arrives; it gets no handle on this page
+    const tab = window.open('', '_blank');
+    if (tab) tab.opener = null;
+    button.disabled = true;
     try {
       const link = await api('POST', '/tenants/' + encodeURIComponent(slug) + '/sso');
-      window.open(link.url, '_blank', 'noopener');
+      const url = new URL(link.url);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('unexpected link ' + url.protocol);
+      if (tab) {
+        tab.location.href = url.href;
+      } else {
+        notify(h('span', {}, 'The browser blocked the new tab: ', h('a', {href: url.href, target: '_blank', rel: 'noopener noreferrer'},
+          'open ' + slug + ' signed in'), ' (the link works once, for a minute).'), 'info');
+      }
     } catch (e) {
+      if (tab) tab.close();
       notify(errorText(e));
+    } finally {
+      button.disabled = false;
     }
   }
 
-  async function act(method, suffix) {
+  async function act(button, method, suffix, done) {
+    button.disabled = true;
     try {
       notify(null);
       tenant = await api(method, '/tenants/' + encodeURIComponent(slug) + suffix);
+      notify(done, 'info');
       render();
     } catch (e) {
       notify(errorText(e));
+    } finally {
+      button.disabled = false;
     }
   }
 
@@ -138,7 +183,8 @@ export function tenantPage(view, [slug]) {
       const rows = list.secrets.map((s) => h('tr', {},
         h('td', {}, h('code', {}, s.name)), h('td', {}, 'v' + s.version), h('td', {}, when(s.updatedAt)),
         h('td', {}, s.updatedBy),
-        h('td', {}, can('manage') ? h('button', {type: 'button', onclick: async () => {
+        h('td', {}, can('manage') ? h('button', {type: 'button', 'aria-label': 'Delete secret ' + s.name, onclick: async () => {
+          if (!window.confirm('Delete the secret ' + s.name + ' of ' + slug + '?')) return;
           try {
             await api('DELETE', '/tenants/' + encodeURIComponent(slug) + '/secrets/' + encodeURIComponent(s.name));
             loadSecrets();
@@ -150,8 +196,9 @@ export function tenantPage(view, [slug]) {
         h('thead', {}, h('tr', {}, ['Name', 'Version', 'Updated', 'By', ''].map((c) => h('th', {}, c)))),
         h('tbody', {}, rows)) : h('p', {class: 'muted'}, 'No secrets.')];
       if (can('manage')) {
-        const name = h('input', {placeholder: 'NAME', autocomplete: 'off', id: 'secret-name'});
-        const value = h('input', {type: 'password', placeholder: 'value', autocomplete: 'new-password', id: 'secret-value'});
+        const name = h('input', {placeholder: 'NAME', autocomplete: 'off', id: 'secret-name', 'aria-label': 'Secret name'});
+        const value = h('input', {type: 'password', placeholder: 'value', autocomplete: 'new-password', id: 'secret-value',
+          'aria-label': 'Secret value'});
         parts.push(h('form', {class: 'inline', onsubmit: async (e) => {
           e.preventDefault();
           try {
@@ -182,7 +229,7 @@ export function tenantPage(view, [slug]) {
       fill(logs, kept.logs.length ? kept.logs.map((l) => h('details', {},
         h('summary', {}, 'incarnation ' + l.incarnation + ' · kept ' + when(l.keptAt) + (l.truncated ? ' · truncated' : '')),
         h('pre', {class: 'log'}, l.text))) : h('p', {class: 'muted'},
-        'Output is kept when a container is removed; the live tail is not in the UI yet.'));
+        'Output is kept when a container is removed (see Live output while it runs).'));
     } catch (e) {
       fill(logs, h('p', {class: 'muted'}, errorText(e)));
     }
@@ -198,9 +245,57 @@ export function tenantPage(view, [slug]) {
     if (s === slug && fleet.rows.get(slug)) {
       tenant = fleet.rows.get(slug);
       render();
+      followOutput();
     }
   });
   const tick = setInterval(() => { if (tenant) renderProgress(); }, 1000);
+
+  // the live tail: one stream while the page is open and the tenant has a container; the container's
+  // text goes in as text, and only the last MAX_LINES lines stay in the page
+  const MAX_LINES = 2000;
+  let tail = null;
+  let tailContainer = null;
+  function followOutput() {
+    if (!can('manage') || !tenant) return;
+    const running = tenant.containerId && ['INITIALIZING', 'READY', 'FAILED'].includes(tenant.phase);
+    if (!running) {
+      if (!tail) fill(outputState, 'No container is running.');
+      return;
+    }
+    if (tail && tailContainer === tenant.containerId) return;
+    stopOutput();
+    tailContainer = tenant.containerId;
+    fill(output);
+    fill(outputState, 'Following the container\u2019s output…');
+    tail = new EventSource('/api/tenants/' + encodeURIComponent(slug) + '/logs/stream');
+    tail.addEventListener('log', (e) => {
+      output.append(document.createTextNode(e.data.endsWith('\n') ? e.data : e.data + '\n'));
+      const text = output.textContent;
+      const lines = text.split('\n');
+      if (lines.length > MAX_LINES + 200) output.textContent = lines.slice(-MAX_LINES).join('\n');
+      output.scrollTop = output.scrollHeight;
+    });
+    tail.addEventListener('end', (e) => {
+      stopOutput();
+      fill(outputState, 'Stream ended: ' + e.data + ' ', h('button', {type: 'button', onclick: () => {
+        tailContainer = null;
+        followOutput();
+      }}, 'Follow again'));
+    });
+    tail.addEventListener('error', () => {
+      if (!tail) return;
+      // no silent re-follow (it would repeat the tail): say so, and let the operator resume
+      stopOutput();
+      fill(outputState, 'Disconnected. ', h('button', {type: 'button', onclick: () => {
+        tailContainer = null;
+        followOutput();
+      }}, 'Follow again'));
+    });
+  }
+  function stopOutput() {
+    if (tail) tail.close();
+    tail = null;
+  }
 
   render();
   refresh(slug).then((t) => {
@@ -211,6 +306,7 @@ export function tenantPage(view, [slug]) {
   loadLogs();
   return () => {
     stop();
+    stopOutput();
     clearInterval(tick);
     unwatch();
   };

@@ -38,7 +38,7 @@ export function tokensPage(view) {
         h('tbody', {}, list.tokens.map((t) => h('tr', {},
           h('td', {}, t.name), h('td', {}, t.role), h('td', {}, when(t.createdAt)), h('td', {}, when(t.expiresAt)),
           h('td', {}, when(t.lastUsedAt)), h('td', {}, t.revokedAt ? 'revoked' : t.usable ? 'usable' : 'expired'),
-          h('td', {}, t.usable ? h('button', {type: 'button', onclick: async () => {
+          h('td', {}, t.usable ? h('button', {type: 'button', 'aria-label': 'Revoke token ' + t.name, onclick: async () => {
             try {
               await api('DELETE', '/tokens/' + encodeURIComponent(t.id));
               load();

@@ -1,9 +1,5 @@
 package berth.api;
 
-import berth.account.AccountCredentials;
-import berth.tenant.LogArchive;
-import berth.tenant.SecretStore;
-import berth.tenant.TenantDirectory;
 import java.time.Clock;
 import java.util.function.BooleanSupplier;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -20,31 +16,33 @@ public final class AdminRoutes extends ApiDirectives {
   private final TenantRoutes tenants;
   private final AccountRoutes accounts;
   private final StreamRoutes streams;
+  private final AuditRoutes audit;
   private final UiRoutes ui = new UiRoutes();
   /** API answers (sessions, CSRF tokens, a new token) are never cached; the SSO link sets its own. */
-  private static final org.apache.pekko.http.javadsl.model.HttpHeader NO_STORE =
-      org.apache.pekko.http.javadsl.model.headers.RawHeader.create("Cache-Control", "no-store");
+  private static final java.util.List<org.apache.pekko.http.javadsl.model.HttpHeader> API_HEADERS = java.util.List.of(
+      org.apache.pekko.http.javadsl.model.headers.RawHeader.create("Cache-Control", "no-store"),
+      org.apache.pekko.http.javadsl.model.headers.RawHeader.create("X-Content-Type-Options", "nosniff"));
   private final Authenticator authenticator;
 
   /**
    * @param databaseAvailable whether the journal can be written now; while it cannot, writes and
    *     database reads are refused at once with 503
    */
-  public AdminRoutes(ActorSystem<?> system, TenantDirectory directory, LogArchive logs, SecretStore secrets,
-      AccountCredentials credentials, ApiSettings settings, SsoIssuer sso, BooleanSupplier databaseAvailable,
-      Clock clock) {
+  public AdminRoutes(ActorSystem<?> system, AdminPorts ports, ApiSettings settings, SsoIssuer sso,
+      BooleanSupplier databaseAvailable, Clock clock) {
     super(system, settings, databaseAvailable, clock);
     this.cluster = new ClusterRoutes(system, settings, databaseAvailable, clock);
-    this.tenants = new TenantRoutes(system, directory, logs, secrets, settings, sso, databaseAvailable, clock);
-    this.authenticator = new Authenticator(system, credentials, settings, clock);
-    this.accounts = new AccountRoutes(system, credentials, authenticator, settings, databaseAvailable, clock);
+    this.tenants = new TenantRoutes(system, ports, settings, sso, databaseAvailable, clock);
+    this.authenticator = new Authenticator(system, ports.credentials(), settings, clock);
+    this.accounts = new AccountRoutes(system, ports.credentials(), authenticator, settings, databaseAvailable, clock);
     this.streams = new StreamRoutes(system, settings, databaseAvailable, clock);
+    this.audit = new AuditRoutes(system, ports.audit(), settings, databaseAvailable, clock);
   }
 
   public Route routes() {
     return handleExceptions(exceptions(), () -> handleRejections(rejections(), () -> concat(
         ui.route(),
-        pathPrefix("api", () -> respondWithDefaultHeader(NO_STORE, () -> correlated(correlationId -> concat(
+        pathPrefix("api", () -> respondWithDefaultHeaders(API_HEADERS, () -> correlated(correlationId -> concat(
             accounts.publicRoute(correlationId),
             // the server's own input rules, for clients that check as the user types (the admin UI)
             path("rules", () -> get(() -> json(org.apache.pekko.http.javadsl.model.StatusCodes.OK, java.util.Map.of(
@@ -54,6 +52,7 @@ public final class AdminRoutes extends ApiDirectives {
                 cluster.route(caller),
                 tenants.route(caller, correlationId),
                 streams.route(caller),
+                audit.route(caller),
                 accounts.route(caller, correlationId))))))))));
   }
 }

@@ -81,7 +81,9 @@ abstract class ApiDirectives extends AllDirectives {
    */
   protected Route authenticated(Authenticator authenticator, Function<Caller, Route> inner) {
     return optionalHeaderValueByName("Authorization", header -> optionalCookie(Authenticator.COOKIE, cookie ->
-        onComplete(authenticator.authenticate(header, cookie.map(c -> c.value())), result -> {
+        extractUnmatchedPath(path -> optionalHeaderValueByName("X-Berth-Background", background ->
+        onComplete(authenticator.authenticate(header, cookie.map(c -> c.value()),
+            background.isEmpty() && !isStream(path)), result -> {
           if (result.isFailure()) {
             log.warn("Credentials could not be checked: {}", result.failed().get().toString());
             return complete(StatusCodes.SERVICE_UNAVAILABLE, error("unavailable",
@@ -103,7 +105,19 @@ abstract class ApiDirectives extends AllDirectives {
                   "a signed-in browser request that changes something must carry the session's X-CSRF-Token header"));
             });
           });
-        })));
+        })))));
+  }
+
+  private static boolean isStream(String unmatchedPath) {
+    return unmatchedPath.startsWith("/stream/") || unmatchedPath.endsWith("/logs/stream");
+  }
+
+  /** How long a live stream may run: its maximum age, and no longer than the caller's session. */
+  protected java.time.Duration streamLimit(Caller caller) {
+    if (caller.sessionEndsBy() == null) return settings.streamMaxAge();
+    java.time.Duration left = java.time.Duration.between(clock.instant(), caller.sessionEndsBy());
+    if (left.isNegative() || left.isZero()) return java.time.Duration.ofSeconds(1);
+    return left.compareTo(settings.streamMaxAge()) < 0 ? left : settings.streamMaxAge();
   }
 
   /** The inner route when the caller's role holds the permission; 403 with a JSON error otherwise. */
@@ -138,8 +152,14 @@ abstract class ApiDirectives extends AllDirectives {
 
   /** Asks the tenant's entity; an accepted reply goes to {@code onAccepted}, a rejection becomes 404/409. */
   protected Route ask(String slug, Function<ActorRef<Reply>, TenantCommand> command, Function<TenantView, Route> onAccepted) {
-    CompletionStage<Reply> reply =
-        ClusterSharding.get(system).entityRefFor(TenantEntity.TYPE_KEY, slug).ask(command::apply, settings.askTimeout());
+    var entity = ClusterSharding.get(system).entityRefFor(TenantEntity.TYPE_KEY, slug);
+    // a read is asked again when its answer does not come: while a shard moves (a node leaving), a
+    // message sent to its old home is lost, and waiting out the whole timeout for it helps nobody.
+    // Commands that change something are asked once: their caller sees 503 and decides.
+    boolean read = command.apply(system.ignoreRef()) instanceof TenantCommand.Get;
+    CompletionStage<Reply> reply = read
+        ? askAgain(entity, command, READ_ATTEMPTS, settings.askTimeout().dividedBy(READ_ATTEMPTS))
+        : entity.ask(command::apply, settings.askTimeout());
     return onComplete(reply, result -> {
       if (result.isFailure()) {
         Throwable t = result.failed().get();
@@ -158,6 +178,19 @@ abstract class ApiDirectives extends AllDirectives {
         case ALREADY_EXISTS, ILLEGAL_STATE -> StatusCodes.CONFLICT;
       };
       return complete(status, error(rejected.reason().name().toLowerCase(), rejected.message()));
+    });
+  }
+
+  static final int READ_ATTEMPTS = 3;
+
+  private static CompletionStage<Reply> askAgain(
+      org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef<TenantCommand> entity,
+      Function<ActorRef<Reply>, TenantCommand> command, int attempts, java.time.Duration each) {
+    return entity.ask(command::apply, each).exceptionallyCompose(t -> {
+      Throwable cause = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
+      return cause instanceof TimeoutException && attempts > 1
+          ? askAgain(entity, command, attempts - 1, each)
+          : java.util.concurrent.CompletableFuture.failedFuture(cause);
     });
   }
 

@@ -55,7 +55,12 @@ final class Authenticator {
     this.breakGlass = settings.token().value().getBytes(StandardCharsets.UTF_8);
   }
 
-  CompletionStage<Outcome> authenticate(Optional<String> authorization, Optional<String> sessionCookie) {
+  /**
+   * @param activity whether the request is the person's doing (it restarts the session's idle clock);
+   *     background requests — live streams, polling — are not, so an unattended console signs out
+   */
+  CompletionStage<Outcome> authenticate(Optional<String> authorization, Optional<String> sessionCookie,
+      boolean activity) {
     if (authorization.isPresent()) {
       String header = authorization.get();
       if (!header.regionMatches(true, 0, "Bearer ", 0, 7)) {
@@ -68,7 +73,7 @@ final class Authenticator {
       return apiToken(bearer);
     }
     if (sessionCookie.isPresent()) {
-      return session(sessionCookie.get());
+      return session(sessionCookie.get(), activity);
     }
     return done(Outcome.refused("sign in, or send an Authorization: Bearer <token> header"));
   }
@@ -94,12 +99,13 @@ final class Authenticator {
           return Outcome.refused("the token's role exceeds its account's role now; issue a new one");
         }
         credentials.tokenUsed(id, now);
-        return new Outcome(new Caller(account.email(), t.role(), Caller.Via.TOKEN, account.email(), id, null, null), null);
+        return new Outcome(new Caller(account.email(), t.role(), Caller.Via.TOKEN, account.email(), id, null, null, null),
+            null);
       });
     });
   }
 
-  private CompletionStage<Outcome> session(String cookie) {
+  private CompletionStage<Outcome> session(String cookie, boolean activity) {
     byte[] hash = sha256(cookie);
     Instant now = clock.instant();
     return credentials.session(hash).thenCompose(found -> {
@@ -114,9 +120,10 @@ final class Authenticator {
         if (account.sessionsRevokedAt() != null && !s.createdAt().isAfter(account.sessionsRevokedAt())) {
           return Outcome.refused("the session was revoked; sign in again");
         }
-        credentials.sessionSeen(hash, now);
+        Instant idleEnd = (activity ? now : s.lastSeenAt()).plus(idle);
+        if (activity) credentials.sessionSeen(hash, now);
         return new Outcome(new Caller(account.email(), account.role(), Caller.Via.SESSION, account.email(), null, hash,
-            s.csrf()), null);
+            s.csrf(), idleEnd.isBefore(s.expiresAt()) ? idleEnd : s.expiresAt()), null);
       });
     });
   }

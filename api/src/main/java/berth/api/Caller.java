@@ -11,8 +11,10 @@ import berth.account.Role;
  * @param tokenId the API token used, or null
  * @param sessionHash the session's id hash (cookie callers), or null
  * @param csrf the session's CSRF token, which unsafe requests must echo, or null
+ * @param sessionEndsBy when the session ends unless the person acts again (idle or absolute), or null
  */
-record Caller(String principal, Role role, Via via, String email, String tokenId, byte[] sessionHash, String csrf) {
+record Caller(String principal, Role role, Via via, String email, String tokenId, byte[] sessionHash, String csrf,
+    java.time.Instant sessionEndsBy) {
 
   enum Via {
     BREAK_GLASS, TOKEN, SESSION;
@@ -23,7 +25,7 @@ record Caller(String principal, Role role, Via via, String email, String tokenId
   }
 
   static Caller breakGlass(String principal) {
-    return new Caller(principal, Role.OWNER, Via.BREAK_GLASS, null, null, null, null);
+    return new Caller(principal, Role.OWNER, Via.BREAK_GLASS, null, null, null, null, null);
   }
 
   boolean may(Permission p) {

@@ -1,5 +1,6 @@
 package berth.api;
 
+import berth.tenant.EventJson;
 import berth.account.Permission;
 import berth.tenant.TenantEntity;
 import berth.tenant.TenantEvent;
@@ -48,23 +49,26 @@ final class StreamRoutes extends ApiDirectives {
           EventsByTagQuery journal = PersistenceQuery.get(system)
               .getReadJournalFor(EventsByTagQuery.class, settings.readJournal());
           var events = journal.eventsByTag(TenantEntity.TAG, Offset.sequence(offset))
-              .map(StreamRoutes::sse)
+              .mapConcat(StreamRoutes::sse)
               .keepAlive(HEARTBEAT, ServerSentEvent::heartbeat)
-              .takeWithin(settings.streamMaxAge());
+              .takeWithin(streamLimit(caller));
           return completeOK(events, EventStreamMarshalling.toEventStream());
         }))))));
   }
 
-  private static ServerSentEvent sse(EventEnvelope envelope) {
+  /** The event as sent; none (logged) when it cannot be written, so one bad event cannot wedge every stream. */
+  private static java.util.List<ServerSentEvent> sse(EventEnvelope envelope) {
     String pid = envelope.persistenceId();
     String slug = pid.substring(pid.indexOf('|') + 1);
     long offset = envelope.offset() instanceof Sequence s ? s.value() : 0L;
-    var entry = EventJson.entry(envelope.sequenceNr(), (TenantEvent) envelope.event());
     try {
+      var entry = EventJson.entry(envelope.sequenceNr(), (TenantEvent) envelope.event());
       String data = Json.MAPPER.writeValueAsString(Map.of("slug", slug, "offset", offset, "event", entry));
-      return ServerSentEvent.create(data, Optional.of("tenant"), Optional.of(Long.toString(offset)), java.util.OptionalInt.empty());
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("event not serializable", e);
+      return java.util.List.of(ServerSentEvent.create(data, Optional.of("tenant"), Optional.of(Long.toString(offset)),
+          java.util.OptionalInt.empty()));
+    } catch (JsonProcessingException | RuntimeException e) {
+      org.slf4j.LoggerFactory.getLogger(StreamRoutes.class).error("Event {} of {} not streamed", envelope.sequenceNr(), pid, e);
+      return java.util.List.of();
     }
   }
 }

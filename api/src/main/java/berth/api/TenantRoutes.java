@@ -1,5 +1,6 @@
 package berth.api;
 
+import berth.tenant.EventJson;
 import berth.account.Permission;
 import berth.api.TenantJson.Because;
 import berth.api.TenantJson.CreateTenant;
@@ -14,6 +15,8 @@ import berth.tenant.TenantCommand.Reply;
 import berth.tenant.TenantDirectory;
 import berth.tenant.TenantEntity;
 import berth.tenant.TenantEvent;
+import berth.tenant.TenantState;
+import berth.tenant.TenantView;
 import berth.tenant.TenantView;
 import java.time.Clock;
 import java.util.List;
@@ -49,13 +52,15 @@ final class TenantRoutes extends ApiDirectives {
   private final SsoIssuer sso;
   private final LogArchive logs;
   private final SecretRoutes secrets;
+  private final LogTailRoutes tail;
 
-  TenantRoutes(ActorSystem<?> system, TenantDirectory directory, LogArchive logs, SecretStore secretStore,
-      ApiSettings settings, SsoIssuer sso, BooleanSupplier databaseAvailable, Clock clock) {
+  TenantRoutes(ActorSystem<?> system, AdminPorts ports, ApiSettings settings, SsoIssuer sso,
+      BooleanSupplier databaseAvailable, Clock clock) {
     super(system, settings, databaseAvailable, clock);
-    this.logs = logs;
-    this.secrets = new SecretRoutes(system, secretStore, settings, databaseAvailable, clock);
-    this.directory = directory;
+    this.logs = ports.logs();
+    this.secrets = new SecretRoutes(system, ports.secrets(), settings, databaseAvailable, clock);
+    this.tail = new LogTailRoutes(system, ports.driver(), settings, databaseAvailable, clock);
+    this.directory = ports.directory();
     this.sso = sso;
     this.journal = PersistenceQuery.get(system)
         .getReadJournalFor(CurrentEventsByPersistenceIdQuery.class, settings.readJournal());
@@ -77,8 +82,13 @@ final class TenantRoutes extends ApiDirectives {
                 get(() -> allow(caller, Permission.READ_FLEET, () -> show(slug))),
                 delete(() -> allow(caller, Permission.MANAGE_TENANTS,
                     () -> database(() -> teardown(slug, principal, correlationId)))))),
-            path("events", () -> get(() -> allow(caller, Permission.READ_FLEET, () -> database(() -> events(slug))))),
-            path("logs", () -> get(() -> allow(caller, Permission.READ_LOGS, () -> database(() -> keptLogs(slug))))),
+            path("events", () -> get(() -> allow(caller, Permission.READ_FLEET, () -> database(() ->
+                parameterOptional("after", after -> parameterOptional("limit", limit -> events(slug, after, limit))))))),
+            path("state", () -> get(() -> allow(caller, Permission.READ_FLEET, () -> database(() ->
+                parameterOptional("at", at -> stateAt(slug, at)))))),
+            pathPrefix("logs", () -> get(() -> allow(caller, Permission.READ_LOGS, () -> concat(
+                pathEndOrSingleSlash(() -> database(() -> keptLogs(slug))),
+                path("stream", () -> tail.route(caller, slug)))))),
             pathPrefix("secrets", () -> extractMethod(method -> allow(caller,
                 method.isSafe() ? Permission.READ_FLEET : Permission.MANAGE_TENANTS,
                 () -> database(() -> secrets.route(slug, principal, correlationId))))),
@@ -174,14 +184,78 @@ final class TenantRoutes extends ApiDirectives {
     });
   }
 
-  private Route events(String slug) {
+  static final int EVENTS_PAGE = 500;
+
+  /**
+   * The tenant's journal, oldest first, a page at a time: {@code after} a sequence number (exclusive),
+   * at most {@code limit} (500 by default, 1,000 at most); {@code next} is the cursor, null at the end.
+   */
+  private Route events(String slug, Optional<String> afterParam, Optional<String> limitParam) {
+    long after;
+    int limit;
+    try {
+      after = afterParam.map(Long::parseLong).orElse(0L);
+      limit = limitParam.map(Integer::parseInt).orElse(EVENTS_PAGE);
+    } catch (NumberFormatException e) {
+      return badRequest("'after' and 'limit' are whole numbers");
+    }
+    if (after < 0 || limit < 1 || limit > 1000) return badRequest("'after' is at least 0 and 'limit' between 1 and 1000");
     CompletionStage<List<EventJson.Entry>> history = journal
-        .currentEventsByPersistenceId(TenantEntity.persistenceId(slug).id(), 0L, Long.MAX_VALUE)
+        .currentEventsByPersistenceId(TenantEntity.persistenceId(slug).id(), after + 1, Long.MAX_VALUE)
+        .take(limit + 1L)
         .map(env -> EventJson.entry(env.sequenceNr(), (TenantEvent) env.event()))
         .runWith(Sink.seq(), system);
-    return onSuccess(history, entries -> entries.isEmpty()
-        ? complete(StatusCodes.NOT_FOUND, error("not_found", "no tenant '" + slug + "'"))
-        : json(StatusCodes.OK, Map.of("slug", slug, "events", entries)));
+    return onSuccess(history, entries -> {
+      if (entries.isEmpty() && after == 0) return complete(StatusCodes.NOT_FOUND, error("not_found", "no tenant '" + slug + "'"));
+      boolean more = entries.size() > limit;
+      List<EventJson.Entry> shown = more ? entries.subList(0, limit) : entries;
+      Map<String, Object> body = new java.util.LinkedHashMap<>();
+      body.put("slug", slug);
+      body.put("events", shown);
+      body.put("next", more ? shown.get(shown.size() - 1).sequenceNr() : null);
+      return json(StatusCodes.OK, body);
+    });
+  }
+
+  /**
+   * The tenant as it was at an instant: its journal replayed up to it with the entity's own fold
+   * ({@link TenantState#apply}), not a second reading of the events. A future instant gives the
+   * current state; one before the tenant existed, 404.
+   */
+  private Route stateAt(String slug, Optional<String> atParam) {
+    if (atParam.isEmpty()) return badRequest("parameter 'at' (an ISO-8601 instant) is required");
+    java.time.Instant at;
+    try {
+      at = java.time.Instant.parse(atParam.get());
+    } catch (java.time.format.DateTimeParseException e) {
+      return badRequest("'at' is an ISO-8601 instant, e.g. 2026-11-27T09:00:00Z");
+    }
+    record Fold(TenantState state, long applied, java.time.Instant first) {}
+    CompletionStage<Fold> folded = journal
+        .currentEventsByPersistenceId(TenantEntity.persistenceId(slug).id(), 0L, Long.MAX_VALUE)
+        .map(env -> (TenantEvent) env.event())
+        .runFold(new Fold(TenantState.empty(slug), 0, null), (f, e) -> {
+          java.time.Instant first = f.first() == null ? e.provenance().at() : f.first();
+          // instants as the audit trail and the database keep them: to the microsecond
+          return e.provenance().at().truncatedTo(java.time.temporal.ChronoUnit.MICROS).isAfter(at)
+              ? new Fold(f.state(), f.applied(), first)
+              : new Fold(f.state().apply(e), f.applied() + 1, first);
+        }, system);
+    return onSuccess(folded, f -> {
+      if (f.first() == null) return complete(StatusCodes.NOT_FOUND, error("not_found", "no tenant '" + slug + "'"));
+      if (f.applied() == 0) {
+        return complete(StatusCodes.NOT_FOUND, error("not_found",
+            "tenant '" + slug + "' did not exist yet at " + at + " (first requested " + f.first() + ")"));
+      }
+      Map<String, Object> body = new java.util.LinkedHashMap<>();
+      body.put("at", at);
+      body.put("eventsApplied", f.applied());
+      TenantView view = TenantView.of(f.state(), null);
+      body.put("tenant", Tenant.of(view));
+      body.put("recovering", view.recovering()); // a lost container being replaced, at that instant
+      body.put("containerLosses", f.state().recovery().losses());
+      return json(StatusCodes.OK, body);
+    });
   }
 
   /** The output of the tenant's removed containers, kept while its data is (oldest first). */

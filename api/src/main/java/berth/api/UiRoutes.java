@@ -13,7 +13,8 @@ import org.apache.pekko.http.javadsl.server.Route;
  */
 final class UiRoutes extends AllDirectives {
   static final String CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-      + "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+      + "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; "
+      + "require-trusted-types-for 'script'; trusted-types 'none'";
   static final List<HttpHeader> HEADERS = List.of(
       RawHeader.create("Content-Security-Policy", CSP),
       RawHeader.create("X-Content-Type-Options", "nosniff"),
@@ -22,8 +23,8 @@ final class UiRoutes extends AllDirectives {
       RawHeader.create("Cache-Control", "no-cache"));
 
   Route route() {
-    return get(() -> respondWithHeaders(HEADERS, () -> concat(
-        pathSingleSlash(() -> getFromResource("berth-ui/index.html")),
-        pathPrefix("ui", () -> getFromResourceDirectory("berth-ui")))));
+    return concat(
+        pathSingleSlash(() -> get(() -> respondWithHeaders(HEADERS, () -> getFromResource("berth-ui/index.html")))),
+        pathPrefix("ui", () -> get(() -> respondWithHeaders(HEADERS, () -> getFromResourceDirectory("berth-ui")))));
   }
 }

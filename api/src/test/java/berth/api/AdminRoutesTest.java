@@ -86,8 +86,9 @@ class AdminRoutesTest {
     ApiSettings settings = ApiSettings.fromConfig(CONFIG);
     SsoIssuer sso = new SsoIssuer(SSO_KEYS, Duration.ofSeconds(60), slug -> "http://" + slug + ".tenants.test:8080",
         Clock.systemUTC());
-    var routes = new AdminRoutes(testKit.system(), directory, berth.tenant.LogArchive.NONE, berth.tenant.SecretStore.NONE,
-        new berth.tenant.testing.InMemoryAccountCredentials(),
+    var routes = new AdminRoutes(testKit.system(), new AdminPorts(directory, berth.tenant.LogArchive.NONE,
+        berth.tenant.SecretStore.NONE, new berth.tenant.testing.InMemoryAccountCredentials(), new FakeTenantDriver(),
+        null), // no audit trail here: AuditTest covers it on PostgreSQL
         settings, sso, () -> databaseUp,
         Clock.systemUTC()).routes();
     var binding = AdminServer.start(testKit.system(), routes, settings).toCompletableFuture().get();

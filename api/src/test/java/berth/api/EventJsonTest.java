@@ -1,5 +1,6 @@
 package berth.api;
 
+import berth.tenant.EventJson;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import berth.tenant.ContainerLoss;

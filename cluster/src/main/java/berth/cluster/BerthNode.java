@@ -1,5 +1,6 @@
 package berth.cluster;
 
+import berth.api.AdminPorts;
 import berth.api.AdminRoutes;
 import berth.api.AdminServer;
 import berth.api.ApiSettings;
@@ -14,10 +15,12 @@ import berth.docker.DockerTenantDriver;
 import berth.docker.ReferenceImage;
 import berth.guest.GuestSettings;
 import berth.guest.HttpTenantGuest;
+import berth.persistence.AuditProjection;
 import berth.persistence.Database;
 import berth.persistence.DatabaseHealth;
 import berth.persistence.DatabaseSettings;
 import berth.persistence.JdbcAccountCredentials;
+import berth.persistence.JdbcAuditLog;
 import berth.persistence.JdbcLogArchive;
 import berth.persistence.JdbcSecretStore;
 import berth.persistence.SecretCipher;
@@ -158,6 +161,7 @@ public final class BerthNode implements AutoCloseable {
       JdbcAccountCredentials credentials = new JdbcAccountCredentials(database.dataSource(), blocking);
 
       TenantDirectoryProjection.init(system, database.dataSource());
+      AuditProjection.init(system, database.dataSource());
       TenantDirectory directory = new JdbcTenantDirectory(database.dataSource(), blocking);
       Reconciler.init(system, directory, driver, Reconciler.Settings.fromConfig(config), clock);
       seedRoutes(routes, directory);
@@ -171,8 +175,9 @@ public final class BerthNode implements AutoCloseable {
       ApiSettings api = ApiSettings.fromConfig(config);
       DatabaseHealth health = new DatabaseHealth(database.dataSource(), database.settings().healthInterval());
       closeOnShutdown(system, "berth-database-health", health::close);
-      var admin = AdminServer.start(system, new AdminRoutes(system, directory, logs, secrets, credentials, api, sso,
-          health::available, clock).routes(), api)
+      var admin = AdminServer.start(system, new AdminRoutes(system,
+          new AdminPorts(directory, logs, secrets, credentials, driver,
+              new JdbcAuditLog(database.dataSource(), blocking)), api, sso, health::available, clock).routes(), api)
           .toCompletableFuture().get(BIND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
       SetupCode.issueIfNoOwner(credentials, api, clock);
       ServingCheck.Serving.get(system).flag.set(true);

@@ -13,6 +13,10 @@ public final class Main {
       rotateSecrets(config);
       return;
     }
+    if (args.length > 0 && args[0].equals("rebuild-audit")) {
+      rebuildAudit(config);
+      return;
+    }
     BerthNode node;
     try {
       node = BerthNode.start(config, BerthNode.Hooks.NONE);
@@ -28,6 +32,8 @@ public final class Main {
     String api = "http://" + node.adminAddress().getHostString() + ":" + node.adminAddress().getPort() + "/api";
     StringBuilder out = new StringBuilder()
         .append("\nBerth node is up.\n")
+        .append("  Admin UI:    http://").append(node.adminAddress().getHostString()).append(':')
+        .append(node.adminAddress().getPort()).append("/\n")
         .append("  Admin API:   ").append(api).append('\n')
         .append("  Tenants:     http://{slug}.").append(node.config().getString("berth.router.base-domain")).append(':')
         .append(node.routerAddress().getPort()).append("/\n")
@@ -55,6 +61,21 @@ public final class Main {
       System.out.println("berth: " + n + " tenant secret(s) re-sealed under " + cipher);
     } catch (RuntimeException e) {
       System.err.println("berth: rotation failed: " + rootMessage(e));
+      System.exit(1);
+    }
+  }
+
+  /**
+   * Empties the audit trail and rewinds its projection: the next node to start rebuilds it from the
+   * journal, with the same entries and chain (docs/operations.md "Audit trail"). Run with every node stopped.
+   */
+  private static void rebuildAudit(Config config) {
+    try (berth.persistence.Database db = berth.persistence.Database.open(
+        berth.persistence.DatabaseSettings.fromConfig(config))) {
+      int n = berth.persistence.JdbcAuditLog.dropForRebuild(db.dataSource());
+      System.out.println("berth: " + n + " audit entries dropped; the next node to start rebuilds them from the journal");
+    } catch (RuntimeException e) {
+      System.err.println("berth: rebuild failed: " + rootMessage(e));
       System.exit(1);
     }
   }

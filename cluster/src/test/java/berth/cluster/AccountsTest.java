@@ -112,7 +112,11 @@ class AccountsTest {
     row("POST /api/tenants/nobody/restore", null, "owner", "operator");
     row("POST /api/tenants/nobody/purge", null, "owner", "operator");
     row("GET /api/tenants/nobody/events", null, all.split(" "));
+    row("GET /api/tenants/nobody/state?at=2026-01-01T00:00:00Z", null, all.split(" "));
+    row("GET /api/audit", null, "owner", "auditor");
+    row("GET /api/audit/verify", null, "owner", "auditor");
     row("GET /api/tenants/nobody/logs", null, "owner", "operator");
+    row("GET /api/tenants/nobody/logs/stream", null, "owner", "operator");
     row("GET /api/tenants/nobody/secrets", null, all.split(" "));
     row("PUT /api/tenants/nobody/secrets", "{\"A\":\"b\"}", "owner", "operator");
     row("PUT /api/tenants/nobody/secrets/A", "{\"value\":\"b\"}", "owner", "operator");

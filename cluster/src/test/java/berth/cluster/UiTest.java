@@ -194,13 +194,20 @@ class UiTest {
       shot(driver, "06-tenant-signed-in");
       driver.close();
 
-      // ---- the secret's value: nowhere in either page, nor in any response the browser received
+      // ---- the live tail shows what the container printed just now (the handoff it accepted)
       driver.switchTo().window(firstTab);
+      awaitText(driver, By.id("tenant-output"), "signed in " + OWNER + " by SSO handoff");
+      shot(driver, "04b-tenant-live-output");
+
+      // ---- the secret's value: nowhere in either page, nor in any response the browser received
       assertFalse(driver.getPageSource().contains(canary));
+      assertFalse(anyInputHolds(driver, canary), "the secret's field was cleared after the submit");
       driver.switchTo().window(secondTab);
       assertFalse(driver.getPageSource().contains(canary));
-      int responses = assertNoResponseContains(driver, canary);
-      assertTrue(responses > 10, "responses inspected: " + responses);
+      assertFalse(anyInputHolds(driver, canary));
+      Scan scan = scanResponses(driver, canary, HOSTILE);
+      assertTrue(scan.bodies() > 5 && scan.events() > 3, "read: " + scan);
+      assertTrue(scan.controlSeen(), "the scan sees what responses carry (the display name): " + scan);
 
       // ---- teardown from the detail page, confirmed by typing the slug; the other tab sees RETIRED
       driver.switchTo().window(firstTab);
@@ -234,33 +241,62 @@ class UiTest {
     }
   }
 
+  /** What the scan read: response bodies, server-sent events, and whether the control value was among them. */
+  record Scan(int bodies, int events, boolean controlSeen) {}
+
   /**
-   * Reads every response body and server-sent event the browser received (DevTools network events
-   * from the performance log) and fails when one holds {@code needle}; how many were read.
+   * Reads every response body and server-sent event the browser received, in every open tab (the
+   * DevTools network events of the performance log, read once, each naming its tab), and fails when
+   * one holds {@code needle}. {@code control} is a value known to be in some response (the scan is
+   * shown to see what it should).
    */
-  static int assertNoResponseContains(ChromeDriver driver, String needle) throws Exception {
-    int read = 0;
-    for (String handle : driver.getWindowHandles()) {
-      driver.switchTo().window(handle);
-      for (LogEntry entry : driver.manage().logs().get(LogType.PERFORMANCE)) {
-        JsonNode message = TestNodes.JSON.readTree(entry.getMessage()).path("message");
-        String method = message.path("method").asText();
-        JsonNode params = message.path("params");
-        if (method.equals("Network.eventSourceMessageReceived")) {
-          assertFalse(params.path("data").asText().contains(needle), "an event carried the secret");
-          read++;
-        } else if (method.equals("Network.loadingFinished")) {
-          try {
-            Map<String, Object> body = driver.executeCdpCommand("Network.getResponseBody",
-                Map.of("requestId", params.path("requestId").asText()));
-            assertFalse(String.valueOf(body.get("body")).contains(needle), "a response carried the secret");
-            read++;
-          } catch (org.openqa.selenium.WebDriverException gone) {
-            // a body the browser did not keep (a redirect, a preflight): nothing to read
-          }
-        }
+  static Scan scanResponses(ChromeDriver driver, String needle, String control) throws Exception {
+    Map<String, List<String>> finishedByTab = new java.util.HashMap<>();
+    int events = 0;
+    boolean controlSeen = false;
+    for (LogEntry entry : driver.manage().logs().get(LogType.PERFORMANCE)) {
+      JsonNode root = TestNodes.JSON.readTree(entry.getMessage());
+      JsonNode message = root.path("message");
+      String method = message.path("method").asText();
+      JsonNode params = message.path("params");
+      if (method.equals("Network.eventSourceMessageReceived")) {
+        String data = params.path("data").asText();
+        assertFalse(data.contains(needle), "an event carried the secret");
+        controlSeen |= data.contains(control);
+        events++;
+      } else if (method.equals("Network.loadingFinished")) {
+        finishedByTab.computeIfAbsent(tabId(root.path("webview").asText()), k -> new ArrayList<>())
+            .add(params.path("requestId").asText());
       }
     }
-    return read;
+    int bodies = 0;
+    for (String handle : driver.getWindowHandles()) {
+      driver.switchTo().window(handle); // a body is read through the tab that received it
+      for (String requestId : finishedByTab.getOrDefault(tabId(handle), List.of())) {
+        Map<String, Object> body;
+        try {
+          body = driver.executeCdpCommand("Network.getResponseBody", Map.of("requestId", requestId));
+        } catch (org.openqa.selenium.WebDriverException noBody) {
+          continue; // a redirect or a preflight: no body kept
+        }
+        String text = String.valueOf(body.get("body"));
+        assertFalse(text.contains(needle), "a response carried the secret");
+        controlSeen |= text.contains(control);
+        bodies++;
+      }
+    }
+    return new Scan(bodies, events, controlSeen);
+  }
+
+  /** chromedriver's window handle and the performance log's webview both name the DevTools target. */
+  static String tabId(String handleOrWebview) {
+    return handleOrWebview.replace("CDwindow-", "").toUpperCase(java.util.Locale.ROOT);
+  }
+
+  /** Whether any input of the page holds the value (typed values are not in the page source). */
+  static boolean anyInputHolds(ChromeDriver driver, String value) {
+    return Boolean.TRUE.equals(driver.executeScript(
+        "return Array.from(document.querySelectorAll('input, textarea')).some(i => i.value.includes(arguments[0]))",
+        value));
   }
 }

@@ -246,6 +246,45 @@ public final class DockerTenantDriver implements TenantDriver {
    * yields duplicates (harmless: listeners inspect) rather than misses.
    */
   @Override
+  public AutoCloseable followLogs(String containerName, int tailLines, Consumer<String> sink,
+      Consumer<Throwable> onEnd) {
+    AtomicBoolean ended = new AtomicBoolean();
+    Consumer<Throwable> endOnce = t -> {
+      if (ended.compareAndSet(false, true)) onEnd.accept(t);
+    };
+    ResultCallback.Adapter<com.github.dockerjava.api.model.Frame> callback = new ResultCallback.Adapter<>() {
+      @Override
+      public void onNext(com.github.dockerjava.api.model.Frame frame) {
+        byte[] payload = frame.getPayload();
+        if (payload != null && payload.length > 0) sink.accept(new String(payload, java.nio.charset.StandardCharsets.UTF_8));
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        endOnce.accept(t instanceof NotFoundException
+            ? DriverException.permanent("container " + containerName + " does not exist", t) : t);
+        super.onError(t);
+      }
+
+      @Override
+      public void onComplete() {
+        endOnce.accept(null);
+        super.onComplete();
+      }
+    };
+    try {
+      docker.logContainerCmd(containerName).withStdOut(true).withStdErr(true).withFollowStream(true)
+          .withTail(Math.max(0, tailLines)).exec(callback);
+    } catch (RuntimeException e) {
+      endOnce.accept(e);
+    }
+    return () -> {
+      endOnce.accept(null);
+      callback.close();
+    };
+  }
+
+  @Override
   public AutoCloseable watch(Consumer<ContainerEvent> listener) {
     AtomicBoolean closed = new AtomicBoolean();
     AtomicReference<Closeable> stream = new AtomicReference<>();

@@ -86,7 +86,7 @@ public final class AccountEntity extends EventSourcedBehaviorWithEnforcedReplies
 
   @Override
   public Set<String> tagsFor(AccountEvent event) {
-    return Set.of(TAG);
+    return Set.of(TAG, berth.tenant.Provenance.AUDIT_TAG);
   }
 
   @Override

@@ -18,6 +18,9 @@ public record Provenance(String principal, String reason, Instant at, String cor
 
   public static final String SYSTEM = "system";
 
+  /** The tag every tenant and account event carries: the audit trail's projection reads it, in journal order. */
+  public static final String AUDIT_TAG = "audit";
+
   public Provenance {
     Objects.requireNonNull(principal, "principal");
     Objects.requireNonNull(reason, "reason");

@@ -71,4 +71,16 @@ public interface TenantDriver {
   default AutoCloseable watch(Consumer<ContainerEvent> listener) {
     return () -> {};
   }
+
+  /**
+   * Follows a container's output (stdout and stderr): its last {@code tailLines} lines, then what it
+   * writes, chunk by chunk, to {@code sink}, until the container stops or the returned handle is
+   * closed. {@code onEnd} runs once when following ends: null when it ended normally, else why. A
+   * driver that cannot follow output ends at once with an {@link UnsupportedOperationException}.
+   */
+  default AutoCloseable followLogs(String containerName, int tailLines, Consumer<String> sink,
+      Consumer<Throwable> onEnd) {
+    onEnd.accept(new UnsupportedOperationException("this driver cannot follow a container's output"));
+    return () -> {};
+  }
 }

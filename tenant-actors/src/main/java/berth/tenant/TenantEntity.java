@@ -124,7 +124,7 @@ public final class TenantEntity
 
   @Override
   public Set<String> tagsFor(TenantEvent event) {
-    return Set.of(TAG);
+    return Set.of(TAG, Provenance.AUDIT_TAG);
   }
 
   @Override
@@ -371,29 +371,9 @@ public final class TenantEntity
 
   // ---------------------------------------------------------------- events
 
+  /** The fold is {@link TenantState#apply}: the same code replays the journal for the audit's state at an instant. */
   @Override
   public EventHandler<TenantState, TenantEvent> eventHandler() {
-    return newEventHandlerBuilder()
-        .forAnyState()
-        .onEvent(ProvisioningRequested.class, TenantState::provisioning)
-        .onEvent(ContainerCreated.class, (s, e) -> s.created(e.containerId(), e.provenance().at()))
-        .onEvent(ContainerStarted.class, (s, e) -> s.started(e.containerId(), e.endpoint(), e.provenance().at()))
-        .onEvent(TenantInitialized.class, (s, e) ->
-            s.ready(e.endpoint(), e.provenance().at()).secretsDelivered(e.secretsVersion(), e.provenance().at()))
-        .onEvent(ContainerLost.class, (s, e) -> s.lost(e.observed(), e.provenance().at(), e.provenance().correlationId()))
-        .onEvent(ContainerRecovered.class, (s, e) ->
-            s.ready(e.endpoint(), e.provenance().at()).secretsDelivered(e.secretsVersion(), e.provenance().at()))
-        .onEvent(SecretsChanged.class, (s, e) -> s.secretsChanged(e.version(), e.provenance().at()))
-        .onEvent(SecretsDelivered.class, (s, e) -> s.secretsDelivered(e.version(), e.provenance().at()))
-        .onEvent(StepFailed.class, (s, e) ->
-            s.failed(new TenantState.Failure(e.phase(), e.step(), e.reason(), e.provenance().at())))
-        .onEvent(RetryRequested.class, (s, e) ->
-            s.operation(e.resumedPhase(), e.provenance().correlationId(), e.provenance().at()))
-        .onEvent(TeardownRequested.class, (s, e) ->
-            s.operation(Phase.TEARING_DOWN, e.provenance().correlationId(), e.provenance().at()))
-        .onEvent(TenantRetired.class, (s, e) -> s.retired(e.dataRetainedUntil(), e.provenance().at()))
-        .onEvent(PurgeRequested.class, (s, e) -> s.purging(e.provenance().correlationId(), e.provenance().at()))
-        .onEvent(VolumePurged.class, (s, e) -> s.purged(e.provenance().at()))
-        .build();
+    return newEventHandlerBuilder().forAnyState().onAnyEvent(TenantState::apply);
   }
 }

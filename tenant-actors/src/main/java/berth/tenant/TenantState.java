@@ -111,6 +111,40 @@ public record TenantState(
     }
   }
 
+  /**
+   * The state after {@code event}: the entity's event handler, and the journal replay of the audit
+   * (state at an instant) — one interpretation of the journal, not two.
+   */
+  public TenantState apply(TenantEvent event) {
+    if (event instanceof TenantEvent.ProvisioningRequested e) return provisioning(e);
+    if (event instanceof TenantEvent.ContainerCreated e) return created(e.containerId(), e.provenance().at());
+    if (event instanceof TenantEvent.ContainerStarted e) return started(e.containerId(), e.endpoint(), e.provenance().at());
+    if (event instanceof TenantEvent.TenantInitialized e) {
+      return ready(e.endpoint(), e.provenance().at()).secretsDelivered(e.secretsVersion(), e.provenance().at());
+    }
+    if (event instanceof TenantEvent.ContainerLost e) {
+      return lost(e.observed(), e.provenance().at(), e.provenance().correlationId());
+    }
+    if (event instanceof TenantEvent.ContainerRecovered e) {
+      return ready(e.endpoint(), e.provenance().at()).secretsDelivered(e.secretsVersion(), e.provenance().at());
+    }
+    if (event instanceof TenantEvent.SecretsChanged e) return secretsChanged(e.version(), e.provenance().at());
+    if (event instanceof TenantEvent.SecretsDelivered e) return secretsDelivered(e.version(), e.provenance().at());
+    if (event instanceof TenantEvent.StepFailed e) {
+      return failed(new Failure(e.phase(), e.step(), e.reason(), e.provenance().at()));
+    }
+    if (event instanceof TenantEvent.RetryRequested e) {
+      return operation(e.resumedPhase(), e.provenance().correlationId(), e.provenance().at());
+    }
+    if (event instanceof TenantEvent.TeardownRequested e) {
+      return operation(Phase.TEARING_DOWN, e.provenance().correlationId(), e.provenance().at());
+    }
+    if (event instanceof TenantEvent.TenantRetired e) return retired(e.dataRetainedUntil(), e.provenance().at());
+    if (event instanceof TenantEvent.PurgeRequested e) return purging(e.provenance().correlationId(), e.provenance().at());
+    if (event instanceof TenantEvent.VolumePurged e) return purged(e.provenance().at());
+    throw new IllegalArgumentException("no state rule for " + event.getClass().getName());
+  }
+
   public static TenantState empty(String slug) {
     return new TenantState(slug, null, Phase.EMPTY, 0, null, null, null, Recovery.NONE, null, null, null, null, null);
   }

@@ -35,7 +35,7 @@ public record TenantView(
   /** @param phase the phase a retry resumes */
   public record Failure(Phase phase, Step step, String reason, Instant at) implements CborSerializable {}
 
-  static TenantView of(TenantState s, String node) {
+  public static TenantView of(TenantState s, String node) {
     TenantState.Failure f = s.failure();
     return new TenantView(s.slug(), s.displayName(), s.phase(), s.incarnation(), s.containerName(), s.containerId(),
         s.endpoint(), f == null ? null : new Failure(f.phase(), f.step(), f.reason(), f.at()), s.pendingStep(),

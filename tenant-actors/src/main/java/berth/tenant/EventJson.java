@@ -1,7 +1,5 @@
-package berth.api;
+package berth.tenant;
 
-import berth.tenant.Endpoint;
-import berth.tenant.TenantEvent;
 import berth.tenant.TenantEvent.ContainerCreated;
 import berth.tenant.TenantEvent.ContainerLost;
 import berth.tenant.TenantEvent.ContainerRecovered;
@@ -16,7 +14,6 @@ import berth.tenant.TenantEvent.TeardownRequested;
 import berth.tenant.TenantEvent.TenantInitialized;
 import berth.tenant.TenantEvent.TenantRetired;
 import berth.tenant.TenantEvent.VolumePurged;
-import berth.tenant.TenantSpec;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -27,57 +24,58 @@ import java.util.Map;
  * cannot change the API. A new event type without a view here fails {@code EventJsonTest} (and would
  * answer 500, never an invented shape).
  */
-final class EventJson {
+public final class EventJson {
   private EventJson() {}
 
   /** One entry: where it stands in the journal, what happened, and who asked, why, when. */
-  record Entry(long sequenceNr, String type, Instant at, String principal, String reason, String correlationId,
+  public record Entry(long sequenceNr, String type, Instant at, String principal, String reason, String correlationId,
       Object data) {}
 
-  record Spec(String image, int containerPort, long memoryBytes, long nanoCpus, long pidsLimit,
+  public record Spec(String image, int containerPort, long memoryBytes, long nanoCpus, long pidsLimit,
       Map<String, String> labels, List<String> envNames, String network, Boolean readOnlyRootfs, Long tmpBytes,
       String user) {}
 
-  record EndpointJson(String host, int port) {
+  public record EndpointJson(String host, int port) {
     static EndpointJson of(Endpoint e) {
       return e == null ? null : new EndpointJson(e.host(), e.port());
     }
   }
 
-  record Provisioning(String slug, String displayName, int incarnation, Spec spec, String containerName,
+  public record Provisioning(String slug, String displayName, int incarnation, Spec spec, String containerName,
       String volumeName, boolean restored) {}
 
-  record Created(String containerId, boolean adopted) {}
+  public record Created(String containerId, boolean adopted) {}
 
-  record Started(String containerId, EndpointJson endpoint) {}
+  public record Started(String containerId, EndpointJson endpoint) {}
 
-  record Initialized(EndpointJson endpoint, long secretsVersion) {}
+  public record Initialized(EndpointJson endpoint, long secretsVersion) {}
 
-  record Lost(String containerId, String observed) {}
+  public record Lost(String containerId, String observed) {}
 
-  record Recovered(String containerId, EndpointJson endpoint, long secretsVersion) {}
+  public record Recovered(String containerId, EndpointJson endpoint, long secretsVersion) {}
 
-  record SecretsChange(List<String> names, long version) {}
+  public record SecretsChange(List<String> names, long version) {}
 
-  record SecretsVersion(long version) {}
+  public record SecretsVersion(long version) {}
 
-  record Failed(String phase, String step, String reason, int attempts) {}
+  public record Failed(String phase, String step, String reason, int attempts) {}
 
-  record Retried(String resumedPhase) {}
+  public record Retried(String resumedPhase) {}
 
-  record Nothing() {}
+  public record Nothing() {}
 
-  record Retired(String containerName, String volumeName, Instant dataRetainedUntil) {}
+  public record Retired(String containerName, String volumeName, Instant dataRetainedUntil) {}
 
-  record Purged(String volumeName) {}
+  public record Purged(String volumeName) {}
 
-  static Entry entry(long sequenceNr, TenantEvent event) {
+  public static Entry entry(long sequenceNr, TenantEvent event) {
     var p = event.provenance();
     return new Entry(sequenceNr, event.getClass().getSimpleName(), p.at(), p.principal(), p.reason(), p.correlationId(),
         data(event));
   }
 
-  private static Object data(TenantEvent event) {
+  /** The event's own fields, as the API and the audit trail show them. */
+  public static Object data(TenantEvent event) {
     if (event instanceof ProvisioningRequested e) {
       TenantSpec s = e.spec();
       return new Provisioning(e.slug(), e.displayName(), e.incarnation(), new Spec(s.image(), s.containerPort(),

@@ -1,0 +1,290 @@
+package berth.cluster;
+
+import static berth.cluster.TestNodes.awaitPhase;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import berth.persistence.Database;
+import berth.persistence.DatabaseSettings;
+import berth.persistence.JdbcAuditLog;
+import berth.tenant.ContainerSpec;
+import berth.tenant.DriverException;
+import berth.tenant.TenantDriver;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The audit trail on a real node, PostgreSQL and dockerd: a lifecycle with a healing episode and a
+ * failed step tells its story with actors and reasons; filters and cursor paging (with entries
+ * written while paging); NDJSON export; the state at an instant between every pair of events;
+ * tampering (a row changed, a row deleted) named by verify; a rebuild from the journal giving the
+ * same entries and chain head; a canary secret value nowhere in the trail.
+ */
+class AuditTest {
+  static final Duration WITHIN = Duration.ofSeconds(120);
+  static final HttpClient HTTP = HttpClient.newHttpClient();
+
+  @TempDir Path dir;
+
+  /** Fails every create of a tenant whose slug starts with "doomed": a step that fails for good. */
+  static final class DoomedCreates extends ForwardingDriver {
+    DoomedCreates(TenantDriver real) {
+      super(real);
+    }
+
+    @Override
+    public CompletionStage<Created> create(ContainerSpec spec) {
+      if (spec.tenantId().startsWith("doomed")) {
+        return CompletableFuture.failedFuture(DriverException.permanent("image refused by the test", null));
+      }
+      return real.create(spec);
+    }
+  }
+
+  static HttpResponse<String> call(BerthNode node, String method, String path, String body, String... headers)
+      throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.adminAddress().getPort() + path))
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
+        .header("Authorization", "Bearer " + TestNodes.TOKEN);
+    if (headers.length > 0) b.headers(headers);
+    return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  static JsonNode json(HttpResponse<String> r) throws Exception {
+    assertEquals(200, r.statusCode(), r.body());
+    return TestNodes.JSON.readTree(r.body());
+  }
+
+  /** Every entry matching the query, page by page (limit 3, to page a lot). */
+  static List<JsonNode> all(BerthNode node, String query) throws Exception {
+    List<JsonNode> out = new ArrayList<>();
+    long after = 0;
+    while (true) {
+      JsonNode page = json(call(node, "GET", "/api/audit?limit=3&after=" + after + (query.isEmpty() ? "" : "&" + query), null));
+      page.get("entries").forEach(out::add);
+      if (page.get("next").isNull()) return out;
+      after = page.get("next").asLong();
+    }
+  }
+
+  static List<String> actions(List<JsonNode> entries) {
+    return entries.stream().map(e -> e.get("action").asText()).toList();
+  }
+
+  @Test
+  void theTrailTellsTheStoryVerifiesItsChainAndRebuildsTheSame() throws Exception {
+    TestNodes nodes = new TestNodes(dir);
+    Config config = nodes.config();
+    BerthNode.Hooks hooks = BerthNode.Hooks.wrapDriver(DoomedCreates::new);
+    String canary = "canary-" + UUID.randomUUID();
+    String correlation = "ticket-" + UUID.randomUUID().toString().substring(0, 8);
+    JsonNode headBefore;
+    List<JsonNode> entriesBefore;
+    String dbUrl;
+    try {
+      try (BerthNode node = BerthNode.start(config, hooks)) {
+        dbUrl = node.databaseUrl();
+        // ---- a lifecycle: created (with a secret), healed, torn down; and a step that fails for good
+        var created = call(node, "POST", "/api/tenants", "{\"slug\":\"story\",\"reason\":\"customer signed\","
+            + "\"secrets\":{\"API_KEY\":\"" + canary + "\"}}", "X-Correlation-Id", correlation);
+        assertEquals(202, created.statusCode(), created.body());
+        awaitPhase(node, "story", "READY", WITHIN);
+        nodes.docker().killContainerCmd(nodes.containerName("story")).exec();
+        TestNodes.await("story healed", WITHIN, () -> TestNodes.eventTypes(node, "story").contains("ContainerLost")
+            && TestNodes.tenant(node, "story").path("phase").asText().equals("READY"));
+        assertEquals(202, call(node, "DELETE", "/api/tenants/story", "{\"reason\":\"contract ended\"}").statusCode());
+        awaitPhase(node, "story", "RETIRED", WITHIN);
+        assertEquals(202, call(node, "POST", "/api/tenants", "{\"slug\":\"doomed\",\"reason\":\"trial\"}").statusCode());
+        awaitPhase(node, "doomed", "FAILED", WITHIN);
+
+        // ---- the trail tells it, with actors and reasons (once the projection caught up)
+        List<String> events = TestNodes.eventTypes(node, "story");
+        TestNodes.await("the trail has every event of story", WITHIN, () -> all(node, "tenant=story").size() == events.size());
+        List<JsonNode> story = all(node, "tenant=story");
+        assertEquals(events, actions(story));
+        JsonNode first = story.get(0);
+        assertEquals("admin", first.get("actor").asText());
+        assertEquals("customer signed", first.get("reason").asText());
+        assertEquals(correlation, first.get("correlationId").asText());
+        JsonNode lost = story.stream().filter(e -> e.get("action").asText().equals("ContainerLost")).findFirst().orElseThrow();
+        assertEquals("system", lost.get("actor").asText());
+        JsonNode teardown = story.stream().filter(e -> e.get("action").asText().equals("TeardownRequested")).findFirst()
+            .orElseThrow();
+        assertEquals("contract ended", teardown.get("reason").asText());
+        TestNodes.await("doomed's failure in the trail", WITHIN, () -> actions(all(node, "tenant=doomed")).contains("StepFailed"));
+        JsonNode failed = all(node, "tenant=doomed&action=StepFailed").get(0);
+        assertEquals("failed", failed.get("outcome").asText());
+        assertTrue(failed.get("details").get("reason").asText().contains("image refused by the test"), failed.toString());
+
+        // ---- filters: correlation id, actor, time range; paging stable while entries are written
+        List<JsonNode> byRequest = all(node, "correlationId=" + correlation);
+        assertTrue(byRequest.size() >= 4, "the create and the steps carrying it out: " + actions(byRequest));
+        assertTrue(byRequest.stream().allMatch(e -> e.get("correlationId").asText().equals(correlation)));
+        assertTrue(all(node, "actor=admin").stream().allMatch(e -> e.get("actor").asText().equals("admin")));
+        Instant lostAt = Instant.parse(lost.get("at").asText());
+        List<JsonNode> window = all(node, "tenant=story&from=" + lostAt + "&to=" + lostAt.plusMillis(1));
+        assertEquals(List.of("ContainerLost"), actions(window));
+        assertEquals(400, call(node, "GET", "/api/audit?from=yesterday", null).statusCode());
+        assertEquals(400, call(node, "GET", "/api/audit?limit=0", null).statusCode());
+
+        List<JsonNode> everything = all(node, "");
+        Set<Long> seen = new LinkedHashSet<>();
+        long after = 0;
+        boolean wroteWhilePaging = false;
+        while (true) {
+          JsonNode page = json(call(node, "GET", "/api/audit?limit=4&after=" + after, null));
+          for (JsonNode e : page.get("entries")) assertTrue(seen.add(e.get("position").asLong()), "no entry twice");
+          if (!wroteWhilePaging) { // new entries land behind the cursor's page, not in it
+            assertEquals(202, call(node, "POST", "/api/tenants/doomed/retry", "{\"reason\":\"once more\"}").statusCode());
+            wroteWhilePaging = true;
+          }
+          if (page.get("next").isNull()) break;
+          after = page.get("next").asLong();
+        }
+        List<Long> positions = new ArrayList<>(seen);
+        assertEquals(positions.stream().sorted().toList(), positions, "oldest first");
+        assertTrue(positions.containsAll(everything.stream().map(e -> e.get("position").asLong()).toList()));
+
+        // ---- NDJSON: every entry, one per line
+        HttpResponse<String> export = call(node, "GET", "/api/audit", null, "Accept", "application/x-ndjson");
+        assertEquals(200, export.statusCode());
+        assertTrue(export.headers().firstValue("Content-Type").orElse("").startsWith("application/x-ndjson"));
+        String[] lines = export.body().split("\n");
+        assertTrue(lines.length >= everything.size(), lines.length + " lines, " + everything.size() + " entries");
+        for (String line : lines) assertTrue(TestNodes.JSON.readTree(line).has("hash"));
+        assertFalse(export.body().contains(canary), "the secret's value is not in the export");
+
+        // ---- the state at an instant: between every pair of events, what the journal said then
+        for (int i = 0; i < story.size(); i++) {
+          Instant at = Instant.parse(story.get(i).get("at").asText());
+          JsonNode state = json(call(node, "GET", "/api/tenants/story/state?at=" + at, null));
+          // events recorded at the same instant (a create and its secrets) are all in the state at it
+          int applied = (int) story.stream().filter(e -> !Instant.parse(e.get("at").asText()).isAfter(at)).count();
+          assertEquals(applied, state.get("eventsApplied").asInt(), "at " + at);
+          String expected = phaseAfter(actions(story.subList(0, applied)));
+          assertEquals(expected, state.get("tenant").get("phase").asText(), "after " + actions(story.subList(0, applied)));
+          if (story.get(i).get("action").asText().equals("ContainerLost")) {
+            assertTrue(state.get("recovering").asBoolean(), "during healing the state shows the container lost");
+          }
+        }
+        JsonNode now = json(call(node, "GET", "/api/tenants/story/state?at=2999-01-01T00:00:00Z", null));
+        assertEquals(TestNodes.tenant(node, "story").get("phase").asText(), now.get("tenant").get("phase").asText());
+        HttpResponse<String> before = call(node, "GET", "/api/tenants/story/state?at=2000-01-01T00:00:00Z", null);
+        assertEquals(404, before.statusCode());
+        assertTrue(before.body().contains("did not exist yet"), before.body());
+
+        // ---- tamper evidence: the chain verifies; a changed row and a deleted row are named
+        TestNodes.await("the retry in the trail", WITHIN, () -> actions(all(node, "tenant=doomed")).contains("RetryRequested"));
+        awaitPhase(node, "doomed", "FAILED", WITHIN);
+        TestNodes.await("the trail settled", WITHIN, () -> {
+          int n = all(node, "").size();
+          Thread.sleep(1500);
+          return all(node, "").size() == n;
+        });
+        headBefore = json(call(node, "GET", "/api/audit/verify", null));
+        assertTrue(headBefore.get("intact").asBoolean(), headBefore.toString());
+        entriesBefore = all(node, "");
+        assertEquals(entriesBefore.size(), headBefore.get("verified").asLong());
+        try (Database db = open(config, dbUrl)) {
+          long victim = teardown.get("position").asLong();
+          sql(db, "UPDATE audit_log SET reason = 'nothing happened' WHERE position = ?", victim);
+          JsonNode v = json(call(node, "GET", "/api/audit/verify", null));
+          assertFalse(v.get("intact").asBoolean());
+          assertEquals(victim, v.get("firstBadPosition").asLong(), v.toString());
+          sql(db, "UPDATE audit_log SET reason = 'contract ended' WHERE position = ?", victim);
+          assertTrue(json(call(node, "GET", "/api/audit/verify", null)).get("intact").asBoolean(), "restored");
+          long deleted = lost.get("position").asLong();
+          sql(db, "DELETE FROM audit_log WHERE position = ?", deleted);
+          JsonNode d = json(call(node, "GET", "/api/audit/verify", null));
+          assertFalse(d.get("intact").asBoolean());
+          long next = entriesBefore.stream().mapToLong(e -> e.get("position").asLong()).filter(p -> p > deleted).min()
+              .orElseThrow();
+          assertEquals(next, d.get("firstBadPosition").asLong(), "the entry after the deleted one: " + d);
+          assertEquals(0, count(db, "SELECT count(*) FROM audit_log WHERE details::text LIKE ? OR reason LIKE ?",
+              "%" + canary + "%", "%" + canary + "%"), "no secret value in the audit model");
+        }
+      }
+
+      // ---- rebuild from the journal: the same entries, the same chain head
+      // as ./berth audit rebuild does: the node is stopped, its embedded database opened by the command
+      try (Database db = Database.open(DatabaseSettings.fromConfig(config))) {
+        assertTrue(JdbcAuditLog.dropForRebuild(db.dataSource()) > 0);
+      }
+      try (BerthNode node = BerthNode.start(config, hooks)) {
+        TestNodes.await("the rebuilt trail", WITHIN, () -> all(node, "").size() == entriesBefore.size());
+        JsonNode rebuilt = json(call(node, "GET", "/api/audit/verify", null));
+        assertTrue(rebuilt.get("intact").asBoolean(), rebuilt.toString());
+        assertEquals(headBefore.get("headHash").asText(), rebuilt.get("headHash").asText());
+        assertEquals(headBefore.get("headPosition").asLong(), rebuilt.get("headPosition").asLong());
+        assertEquals(entriesBefore.toString(), all(node, "").toString());
+      }
+    } finally {
+      nodes.removeContainers();
+    }
+  }
+
+  /** The phase after these events: the read model's reading of the lifecycle, as the test's oracle. */
+  static String phaseAfter(List<String> actions) {
+    String phase = null;
+    for (String a : actions) {
+      phase = switch (a) {
+        case "ProvisioningRequested", "ContainerLost" -> "PROVISIONING";
+        case "ContainerStarted" -> "INITIALIZING";
+        case "TenantInitialized", "ContainerRecovered" -> "READY";
+        case "TeardownRequested" -> "TEARING_DOWN";
+        case "TenantRetired" -> "RETIRED";
+        case "StepFailed" -> "FAILED";
+        default -> phase;
+      };
+    }
+    return phase;
+  }
+
+  static Database open(Config config, String url) {
+    return Database.open(DatabaseSettings.fromConfig(ConfigFactory.parseString(
+        "berth.db { url = \"" + url + "\", user = \"postgres\", password = \"\" }").withFallback(config)));
+  }
+
+  static void sql(Database db, String statement, Object... params) throws Exception {
+    try (Connection c = db.dataSource().getConnection(); PreparedStatement ps = c.prepareStatement(statement)) {
+      for (int i = 0; i < params.length; i++) ps.setObject(i + 1, params[i]);
+      ps.executeUpdate();
+      c.commit();
+    }
+  }
+
+  static long count(Database db, String statement, Object... params) throws Exception {
+    try (Connection c = db.dataSource().getConnection(); PreparedStatement ps = c.prepareStatement(statement)) {
+      for (int i = 0; i < params.length; i++) ps.setObject(i + 1, params[i]);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        long n = rs.getLong(1);
+        c.rollback();
+        return n;
+      }
+    }
+  }
+}

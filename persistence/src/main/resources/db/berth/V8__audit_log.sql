@@ -1,0 +1,30 @@
+-- The audit trail (AuditProjection): one row per tenant or account event, in journal order, each
+-- chained to the previous row by a SHA-256 hash (berth.audit.AuditChain). Nothing updates it: the
+-- projection only inserts; rebuilding means dropping the rows and the projection's offset.
+CREATE TABLE audit_log (
+  position        BIGINT PRIMARY KEY,        -- the event's journal ordering
+  at              TIMESTAMPTZ NOT NULL,
+  actor           TEXT NOT NULL,
+  action          TEXT NOT NULL,
+  resource_type   TEXT NOT NULL,
+  resource_id     TEXT NOT NULL,
+  sequence_nr     BIGINT NOT NULL,
+  reason          TEXT NOT NULL,
+  correlation_id  TEXT NOT NULL,
+  outcome         TEXT NOT NULL,
+  details         JSONB NOT NULL,
+  prev_hash       BYTEA NOT NULL,
+  hash            BYTEA NOT NULL
+);
+CREATE INDEX audit_log_resource ON audit_log (resource_type, resource_id, position);
+CREATE INDEX audit_log_actor ON audit_log (actor, position);
+CREATE INDEX audit_log_action ON audit_log (action, position);
+CREATE INDEX audit_log_correlation ON audit_log (correlation_id, position);
+CREATE INDEX audit_log_at ON audit_log (at);
+
+-- Events written before this version carry no audit tag: give them theirs, so the trail starts at the
+-- journal's beginning (events of later versions are tagged as they are written).
+INSERT INTO event_tag (event_id, tag)
+SELECT ordering, 'audit' FROM event_journal
+WHERE persistence_id LIKE 'Tenant|%' OR persistence_id LIKE 'Account|%'
+ON CONFLICT DO NOTHING;

@@ -1,0 +1,44 @@
+package berth.audit;
+
+import berth.account.AccountEvent;
+import berth.account.AccountEventJson;
+import berth.tenant.EventJson;
+import berth.tenant.Provenance;
+import berth.tenant.TenantEvent;
+import java.time.Instant;
+
+/**
+ * One line of the audit trail, derived from one journal event: who did what to which resource, when,
+ * why, under which request, and how it ended. {@code position} is the event's place in the journal
+ * (its global ordering), which orders the trail and its hash chain. {@code details} is the event's
+ * public JSON view ({@link EventJson}, {@link AccountEventJson}): no secret value can reach it, since
+ * no event holds one.
+ */
+public record AuditEntry(long position, Instant at, String actor, String action, String resourceType,
+    String resourceId, long sequenceNr, String reason, String correlationId, String outcome, Object details) {
+
+  /** The journal events the trail takes in, by persistence id prefix. */
+  public static AuditEntry of(long position, String persistenceId, long sequenceNr, Object event) {
+    int bar = persistenceId.indexOf('|');
+    String type = bar < 0 ? persistenceId : persistenceId.substring(0, bar);
+    String id = bar < 0 ? "" : persistenceId.substring(bar + 1);
+    if (event instanceof TenantEvent e) {
+      Provenance p = e.provenance();
+      String outcome = e instanceof TenantEvent.StepFailed ? "failed" : "ok";
+      return new AuditEntry(position, micros(p.at()), p.principal(), e.getClass().getSimpleName(), "tenant", id, sequenceNr,
+          p.reason(), p.correlationId(), outcome, EventJson.data(e));
+    }
+    if (event instanceof AccountEvent e) {
+      Provenance p = e.by();
+      String outcome = e instanceof AccountEvent.SignInFailed ? "refused" : "ok";
+      return new AuditEntry(position, micros(p.at()), p.principal(), e.getClass().getSimpleName(), "account", id, sequenceNr,
+          p.reason(), p.correlationId(), outcome, AccountEventJson.data(e));
+    }
+    throw new IllegalArgumentException("no audit rule for " + type + " events (" + event.getClass().getName() + ")");
+  }
+
+  /** The database keeps microseconds: the hashed instant is the one it gives back. */
+  private static Instant micros(Instant at) {
+    return at.truncatedTo(java.time.temporal.ChronoUnit.MICROS);
+  }
+}
