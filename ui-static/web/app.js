@@ -11,6 +11,7 @@ import {tenantPage} from './pages/tenant.js';
 import {clusterPage} from './pages/cluster.js';
 import {accountsPage} from './pages/accounts.js';
 import {tokensPage} from './pages/tokens.js';
+import {auditPage} from './pages/audit.js';
 
 export const session = {me: null};
 let cleanup = () => {};
@@ -24,7 +25,7 @@ export function current(g) {
 
 const PAGES = {
   fleet: fleetPage, onboard: onboardPage, tenants: tenantPage, cluster: clusterPage,
-  accounts: accountsPage, tokens: tokensPage,
+  accounts: accountsPage, tokens: tokensPage, audit: auditPage,
 };
 
 export function can(what) {
@@ -32,6 +33,7 @@ export function can(what) {
   if (what === 'manage') return role === 'owner' || role === 'operator';
   if (what === 'accounts') return role === 'owner' || role === 'auditor';
   if (what === 'owner') return role === 'owner';
+  if (what === 'audit') return role === 'owner' || role === 'auditor';
   return !!role;
 }
 

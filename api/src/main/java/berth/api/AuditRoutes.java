@@ -43,13 +43,14 @@ final class AuditRoutes extends ApiDirectives {
   Route route(Caller caller) {
     return pathPrefix("audit", () -> get(() -> allow(caller, Permission.READ_AUDIT, () -> database(() -> concat(
         pathEndOrSingleSlash(() -> parameterMap(params -> optionalHeaderValueByName("Accept", accept -> query(params,
-            accept.filter(a -> a.contains("application/x-ndjson")).isPresent())))),
+            accept.filter(a -> a.contains("application/x-ndjson")).isPresent() || "ndjson".equals(params.get("format")))))),
         path("verify", () -> onSuccess(audit.verify(), v -> json(StatusCodes.OK, v))))))));
   }
 
   private Route query(Map<String, String> params, boolean ndjson) {
     for (String key : params.keySet()) {
-      if (!java.util.Set.of("tenant", "account", "actor", "action", "from", "to", "correlationId", "after", "limit")
+      if (!java.util.Set.of("tenant", "account", "actor", "action", "from", "to", "correlationId", "after", "limit",
+          "format")
           .contains(key)) {
         return badRequest("unknown parameter '" + printable(key) + "'");
       }
@@ -73,7 +74,7 @@ final class AuditRoutes extends ApiDirectives {
       return badRequest("'after' and 'limit' are whole numbers");
     }
     if (after < 0 || limit < 1 || limit > MAX_LIMIT) {
-      return badRequest("'after' is at least 0 and 'limit' between 1 and " + MAX_LIMIT);
+      return badRequest("'after' is an entry's seq (at least 0) and 'limit' between 1 and " + MAX_LIMIT);
     }
     String account = params.get("account") == null ? null : params.get("account").strip().toLowerCase(java.util.Locale.ROOT);
     Filter filter = new Filter(tenant, account, params.get("actor"), params.get("action"), from, to,
@@ -86,7 +87,9 @@ final class AuditRoutes extends ApiDirectives {
           throw new IllegalStateException("audit entry not serializable", e);
         }
       });
-      return complete(HttpEntities.createChunked(NDJSON, lines));
+      // a download link (?format=ndjson) saves it as a file
+      return respondWithHeader(org.apache.pekko.http.javadsl.model.headers.RawHeader.create("Content-Disposition",
+          "attachment; filename=\"berth-audit.ndjson\""), () -> complete(HttpEntities.createChunked(NDJSON, lines)));
     }
     return onSuccess(audit.page(filter, after, limit), page -> {
       Map<String, Object> body = new java.util.LinkedHashMap<>();

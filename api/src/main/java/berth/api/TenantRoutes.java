@@ -199,7 +199,9 @@ final class TenantRoutes extends ApiDirectives {
     } catch (NumberFormatException e) {
       return badRequest("'after' and 'limit' are whole numbers");
     }
-    if (after < 0 || limit < 1 || limit > 1000) return badRequest("'after' is at least 0 and 'limit' between 1 and 1000");
+    if (after < 0 || after == Long.MAX_VALUE || limit < 1 || limit > 1000) {
+      return badRequest("'after' is a sequence number (at least 0) and 'limit' between 1 and 1000");
+    }
     CompletionStage<List<EventJson.Entry>> history = journal
         .currentEventsByPersistenceId(TenantEntity.persistenceId(slug).id(), after + 1, Long.MAX_VALUE)
         .take(limit + 1L)
@@ -230,16 +232,18 @@ final class TenantRoutes extends ApiDirectives {
     } catch (java.time.format.DateTimeParseException e) {
       return badRequest("'at' is an ISO-8601 instant, e.g. 2026-11-27T09:00:00Z");
     }
-    record Fold(TenantState state, long applied, java.time.Instant first) {}
+    // a prefix of the journal: the events up to the first one recorded after the instant (instants to
+    // the microsecond, as the audit trail and the database keep them)
+    record Fold(TenantState state, long applied, java.time.Instant first, boolean past) {}
     CompletionStage<Fold> folded = journal
         .currentEventsByPersistenceId(TenantEntity.persistenceId(slug).id(), 0L, Long.MAX_VALUE)
         .map(env -> (TenantEvent) env.event())
-        .runFold(new Fold(TenantState.empty(slug), 0, null), (f, e) -> {
+        .takeWhile(e -> !e.provenance().at().truncatedTo(java.time.temporal.ChronoUnit.MICROS).isAfter(at), true)
+        .runFold(new Fold(TenantState.empty(slug), 0, null, false), (f, e) -> {
           java.time.Instant first = f.first() == null ? e.provenance().at() : f.first();
-          // instants as the audit trail and the database keep them: to the microsecond
-          return e.provenance().at().truncatedTo(java.time.temporal.ChronoUnit.MICROS).isAfter(at)
-              ? new Fold(f.state(), f.applied(), first)
-              : new Fold(f.state().apply(e), f.applied() + 1, first);
+          boolean after = e.provenance().at().truncatedTo(java.time.temporal.ChronoUnit.MICROS).isAfter(at);
+          return after ? new Fold(f.state(), f.applied(), first, true)
+              : new Fold(f.state().apply(e), f.applied() + 1, first, false);
         }, system);
     return onSuccess(folded, f -> {
       if (f.first() == null) return complete(StatusCodes.NOT_FOUND, error("not_found", "no tenant '" + slug + "'"));

@@ -230,6 +230,15 @@ class UiTest {
       driver.get(admin + "#/tokens");
       await(driver, By.id("token-form"));
       shot(driver, "09-tokens");
+      driver.get(admin + "#/audit");
+      WebElement filter = await(driver, By.id("audit-filter"));
+      type(filter, "tenant", "webui");
+      filter.findElement(By.cssSelector("button[type=submit]")).click();
+      new WebDriverWait(driver, WITHIN).until(d -> d.findElement(By.id("audit-rows")).getText().contains("TeardownRequested"));
+      assertTrue(driver.findElement(By.id("audit-rows")).getText().contains(OWNER), "the trail names who asked");
+      driver.findElement(By.id("audit-verify-button")).click();
+      awaitText(driver, By.id("audit-verify"), "The chain is intact");
+      shot(driver, "11-audit");
       driver.switchTo().window(firstTab);
       driver.navigate().refresh();
       awaitText(driver, By.id("tenant-phase"), "RETIRED");

@@ -24,9 +24,12 @@ import org.apache.pekko.projection.jdbc.javadsl.JdbcHandler;
 import org.apache.pekko.projection.jdbc.javadsl.JdbcProjection;
 
 /**
- * Feeds the {@code audit_log} from every tenant and account event (tag {@code audit}), in journal
- * order, exactly once, one instance in the cluster (a sharded daemon process, like the tenant
- * directory). Each row's hash chains it to the row before ({@link AuditChain}).
+ * Feeds the {@code audit_log} from every tenant and account event (tag {@code audit}), in the order the
+ * read journal delivers them (journal order), exactly once, one instance in the cluster (a sharded
+ * daemon process, like the tenant directory). Each row's hash chains it to the row before
+ * ({@link AuditChain}); {@code seq} numbers the chain, {@code position} keeps the journal's place. An
+ * event committed so late that the read journal delivers it behind a later one is appended when it
+ * arrives (and logged): nothing is skipped, and a rebuild would then place it at its journal position.
  */
 public final class AuditProjection {
   public static final ProjectionId ID = ProjectionId.of("audit-log", Provenance.AUDIT_TAG);
@@ -49,6 +52,8 @@ public final class AuditProjection {
         Optional.of(ProjectionBehavior.stopMessage()));
   }
 
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(AuditProjection.class);
+
   /** Appends one entry, chained to the last one, in the projection's transaction. */
   static final class Handler extends JdbcHandler<EventEnvelope<Object>, DataSourceJdbcSession> {
     @Override
@@ -57,32 +62,47 @@ public final class AuditProjection {
       AuditEntry entry = AuditEntry.of(position, envelope.persistenceId(), envelope.sequenceNr(), envelope.event());
       JsonNode details = AuditChain.detailsTree(entry.details());
       session.withConnection(c -> {
-        byte[] previous = AuditChain.GENESIS;
-        try (ResultSet rs = c.createStatement().executeQuery(
-            "SELECT position, hash FROM audit_log ORDER BY position DESC LIMIT 1")) {
-          if (rs.next()) {
-            if (rs.getLong(1) >= position) return null; // already there (a replay after a crash)
-            previous = rs.getBytes(2);
+        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM audit_log WHERE position = ?")) {
+          ps.setLong(1, position);
+          try (ResultSet rs = ps.executeQuery()) {
+            if (rs.next()) return null; // already appended (a replay after a crash)
           }
         }
-        byte[] hash = AuditChain.hash(previous, AuditChain.canonical(entry, details));
+        long seq = 1;
+        long headPosition = 0;
+        byte[] previous = AuditChain.GENESIS;
+        try (var st = c.createStatement();
+            ResultSet rs = st.executeQuery("SELECT seq, position, hash FROM audit_log ORDER BY seq DESC LIMIT 1")) {
+          if (rs.next()) {
+            seq = rs.getLong(1) + 1;
+            headPosition = rs.getLong(2);
+            previous = rs.getBytes(3);
+          }
+        }
+        if (position < headPosition) {
+          // committed late, behind an event already in the trail: appended now, at its own position
+          log.warn("Audit: event at journal position {} arrived after position {}; appended as entry {}",
+              position, headPosition, seq);
+        }
+        byte[] hash = AuditChain.hash(previous, AuditChain.canonical(seq, entry, details));
         try (PreparedStatement ps = c.prepareStatement("""
-            INSERT INTO audit_log (position, at, actor, action, resource_type, resource_id, sequence_nr, reason,
+            INSERT INTO audit_log (seq, position, at, actor, action, resource_type, resource_id, sequence_nr, reason,
                                    correlation_id, outcome, details, prev_hash, hash)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS JSONB), ?, ?)""")) {
-          ps.setLong(1, entry.position());
-          ps.setTimestamp(2, Timestamp.from(entry.at()));
-          ps.setString(3, entry.actor());
-          ps.setString(4, entry.action());
-          ps.setString(5, entry.resourceType());
-          ps.setString(6, entry.resourceId());
-          ps.setLong(7, entry.sequenceNr());
-          ps.setString(8, entry.reason());
-          ps.setString(9, entry.correlationId());
-          ps.setString(10, entry.outcome());
-          ps.setString(11, details.toString());
-          ps.setBytes(12, previous);
-          ps.setBytes(13, hash);
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS JSONB), ?, ?)""")) {
+          ps.setLong(1, seq);
+          ps.setLong(2, entry.position());
+          ps.setTimestamp(3, Timestamp.from(entry.at()));
+          ps.setString(4, entry.actor());
+          ps.setString(5, entry.action());
+          ps.setString(6, entry.resourceType());
+          ps.setString(7, entry.resourceId());
+          ps.setLong(8, entry.sequenceNr());
+          ps.setString(9, entry.reason());
+          ps.setString(10, entry.correlationId());
+          ps.setString(11, entry.outcome());
+          ps.setString(12, details.toString());
+          ps.setBytes(13, previous);
+          ps.setBytes(14, hash);
           ps.executeUpdate();
         }
         return null;

@@ -31,7 +31,7 @@ import org.apache.pekko.stream.javadsl.Source;
 public final class JdbcAuditLog implements AuditLog {
   static final int STREAM_PAGE = 1000;
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final String COLUMNS = "position, at, actor, action, resource_type, resource_id, sequence_nr, "
+  private static final String COLUMNS = "seq, position, at, actor, action, resource_type, resource_id, sequence_nr, "
       + "reason, correlation_id, outcome, details::text, prev_hash, hash";
 
   private final DataSource dataSource;
@@ -48,7 +48,7 @@ public final class JdbcAuditLog implements AuditLog {
       List<Stored> rows = read(filter, after, limit + 1);
       boolean more = rows.size() > limit;
       List<Stored> shown = more ? rows.subList(0, limit) : rows;
-      return new Page(List.copyOf(shown), more ? shown.get(shown.size() - 1).position() : null);
+      return new Page(List.copyOf(shown), more ? shown.get(shown.size() - 1).seq() : null);
     }, executor);
   }
 
@@ -58,7 +58,7 @@ public final class JdbcAuditLog implements AuditLog {
       if (cursor == Long.MAX_VALUE) return Optional.<Pair<Long, List<Stored>>>empty();
       List<Stored> rows = read(filter, cursor, STREAM_PAGE);
       if (rows.isEmpty()) return Optional.<Pair<Long, List<Stored>>>empty();
-      long next = rows.size() < STREAM_PAGE ? Long.MAX_VALUE : rows.get(rows.size() - 1).position();
+      long next = rows.size() < STREAM_PAGE ? Long.MAX_VALUE : rows.get(rows.size() - 1).seq();
       return Optional.of(Pair.create(next, rows));
     }, executor)).mapConcat(rows -> rows);
   }
@@ -68,38 +68,38 @@ public final class JdbcAuditLog implements AuditLog {
     return CompletableFuture.supplyAsync(() -> {
       byte[] previous = AuditChain.GENESIS;
       long verified = 0;
-      long cursor = -1;
-      Long headPosition = null;
+      long cursor = 0;
+      Long headSeq = null;
       String headHash = null;
       while (true) {
         List<Stored> rows = read(Filter.ALL, cursor, STREAM_PAGE);
         if (rows.isEmpty()) break;
         for (Stored r : rows) {
           byte[] stored = HexFormat.of().parseHex(r.hash());
-          if (!MessageDigest.isEqual(previous, HexFormat.of().parseHex(r.prevHash()))) {
-            return new Verification(verified, false, r.position(),
-                "the entry before it is not the one it was chained to (removed or changed)", headPosition, headHash);
+          if (r.seq() != verified + 1 || !MessageDigest.isEqual(previous, HexFormat.of().parseHex(r.prevHash()))) {
+            return new Verification(verified, false, r.seq(), r.position(),
+                "the entry before it is not the one it was chained to (removed or changed)", headSeq, headHash);
           }
           AuditEntry entry = new AuditEntry(r.position(), r.at(), r.actor(), r.action(), r.resourceType(),
               r.resourceId(), r.sequenceNr(), r.reason(), r.correlationId(), r.outcome(), null);
-          byte[] expected = AuditChain.hash(previous, AuditChain.canonical(entry, r.details()));
+          byte[] expected = AuditChain.hash(previous, AuditChain.canonical(r.seq(), entry, r.details()));
           if (!MessageDigest.isEqual(expected, stored)) {
-            return new Verification(verified, false, r.position(),
-                "its content does not match its hash (changed after it was written)", headPosition, headHash);
+            return new Verification(verified, false, r.seq(), r.position(),
+                "its content does not match its hash (changed after it was written)", headSeq, headHash);
           }
           previous = stored;
           verified++;
-          headPosition = r.position();
+          headSeq = r.seq();
           headHash = r.hash();
         }
-        cursor = rows.get(rows.size() - 1).position();
+        cursor = rows.get(rows.size() - 1).seq();
       }
-      return new Verification(verified, true, null, null, headPosition, headHash);
+      return new Verification(verified, true, null, null, null, headSeq, headHash);
     }, executor);
   }
 
   private List<Stored> read(Filter f, long after, int limit) {
-    StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM audit_log WHERE position > ?");
+    StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM audit_log WHERE seq > ?");
     List<Object> params = new ArrayList<>(List.of(after));
     if (f.tenant() != null) {
       sql.append(" AND resource_type = 'tenant' AND resource_id = ?");
@@ -129,7 +129,7 @@ public final class JdbcAuditLog implements AuditLog {
       sql.append(" AND at < ?");
       params.add(Timestamp.from(f.to()));
     }
-    sql.append(" ORDER BY position LIMIT ?");
+    sql.append(" ORDER BY seq LIMIT ?");
     params.add(limit);
     try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql.toString())) {
       for (int i = 0; i < params.size(); i++) ps.setObject(i + 1, params.get(i));
@@ -147,13 +147,13 @@ public final class JdbcAuditLog implements AuditLog {
   private static Stored row(ResultSet rs) throws SQLException {
     JsonNode details;
     try {
-      details = JSON.readTree(rs.getString(11));
+      details = JSON.readTree(rs.getString(12));
     } catch (java.io.IOException e) {
-      throw new SQLException("audit details are not JSON at position " + rs.getLong(1), e);
+      throw new SQLException("audit details are not JSON at entry " + rs.getLong(1), e);
     }
-    return new Stored(rs.getLong(1), rs.getTimestamp(2).toInstant(), rs.getString(3), rs.getString(4),
-        rs.getString(5), rs.getString(6), rs.getLong(7), rs.getString(8), rs.getString(9), rs.getString(10),
-        details, HexFormat.of().formatHex(rs.getBytes(12)), HexFormat.of().formatHex(rs.getBytes(13)));
+    return new Stored(rs.getLong(1), rs.getLong(2), rs.getTimestamp(3).toInstant(), rs.getString(4), rs.getString(5),
+        rs.getString(6), rs.getString(7), rs.getLong(8), rs.getString(9), rs.getString(10), rs.getString(11),
+        details, HexFormat.of().formatHex(rs.getBytes(13)), HexFormat.of().formatHex(rs.getBytes(14)));
   }
 
   /**

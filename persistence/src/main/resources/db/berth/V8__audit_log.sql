@@ -1,8 +1,10 @@
--- The audit trail (AuditProjection): one row per tenant or account event, in journal order, each
--- chained to the previous row by a SHA-256 hash (berth.audit.AuditChain). Nothing updates it: the
--- projection only inserts; rebuilding means dropping the rows and the projection's offset.
+-- The audit trail (AuditProjection): one row per tenant or account event, appended in the order the
+-- projection receives them (journal order), each chained to the previous row by a SHA-256 hash
+-- (berth.audit.AuditChain). Nothing updates it: the projection only inserts; rebuilding means dropping
+-- the rows and the projection's offset.
 CREATE TABLE audit_log (
-  position        BIGINT PRIMARY KEY,        -- the event's journal ordering
+  seq             BIGINT PRIMARY KEY,        -- 1, 2, 3, ...: the chain's order
+  position        BIGINT NOT NULL UNIQUE,    -- the event's journal ordering
   at              TIMESTAMPTZ NOT NULL,
   actor           TEXT NOT NULL,
   action          TEXT NOT NULL,
@@ -14,12 +16,13 @@ CREATE TABLE audit_log (
   outcome         TEXT NOT NULL,
   details         JSONB NOT NULL,
   prev_hash       BYTEA NOT NULL,
-  hash            BYTEA NOT NULL
+  hash            BYTEA NOT NULL,
+  UNIQUE (prev_hash)                         -- two writers appending to one head cannot fork the chain
 );
-CREATE INDEX audit_log_resource ON audit_log (resource_type, resource_id, position);
-CREATE INDEX audit_log_actor ON audit_log (actor, position);
-CREATE INDEX audit_log_action ON audit_log (action, position);
-CREATE INDEX audit_log_correlation ON audit_log (correlation_id, position);
+CREATE INDEX audit_log_resource ON audit_log (resource_type, resource_id, seq);
+CREATE INDEX audit_log_actor ON audit_log (actor, seq);
+CREATE INDEX audit_log_action ON audit_log (action, seq);
+CREATE INDEX audit_log_correlation ON audit_log (correlation_id, seq);
 CREATE INDEX audit_log_at ON audit_log (at);
 
 -- Events written before this version carry no audit tag: give them theirs, so the trail starts at the

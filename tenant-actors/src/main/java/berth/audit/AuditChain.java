@@ -30,14 +30,34 @@ public final class AuditChain {
 
   private AuditChain() {}
 
-  /** The details as the stored JSON tree (what the read model keeps and the API answers). */
+  /** Version of the canonical form, hashed with every entry: a change of the form is a new version. */
+  public static final int FORMAT = 1;
+
+  /** The details as the stored JSON tree (what the read model keeps and the API answers); NUL replaced. */
   public static JsonNode detailsTree(Object details) {
-    return CANONICAL.valueToTree(details);
+    return clean(CANONICAL.valueToTree(details));
   }
 
-  /** The canonical bytes of an entry whose details are already a JSON tree. */
-  public static byte[] canonical(AuditEntry entry, JsonNode details) {
+  private static JsonNode clean(JsonNode node) {
+    if (node.isTextual()) return CANONICAL.getNodeFactory().textNode(AuditEntry.clean(node.asText()));
+    if (node.isObject()) {
+      ObjectNode out = CANONICAL.createObjectNode();
+      node.fields().forEachRemaining(f -> out.set(AuditEntry.clean(f.getKey()), clean(f.getValue())));
+      return out;
+    }
+    if (node.isArray()) {
+      var out = CANONICAL.createArrayNode();
+      node.forEach(n -> out.add(clean(n)));
+      return out;
+    }
+    return node;
+  }
+
+  /** The canonical bytes of the {@code seq}-th entry, whose details are already a JSON tree. */
+  public static byte[] canonical(long seq, AuditEntry entry, JsonNode details) {
     ObjectNode o = CANONICAL.createObjectNode();
+    o.put("format", FORMAT);
+    o.put("seq", seq);
     o.put("position", entry.position());
     o.put("at", entry.at().toString());
     o.put("actor", entry.actor());

@@ -25,16 +25,21 @@ public record AuditEntry(long position, Instant at, String actor, String action,
     if (event instanceof TenantEvent e) {
       Provenance p = e.provenance();
       String outcome = e instanceof TenantEvent.StepFailed ? "failed" : "ok";
-      return new AuditEntry(position, micros(p.at()), p.principal(), e.getClass().getSimpleName(), "tenant", id, sequenceNr,
-          p.reason(), p.correlationId(), outcome, EventJson.data(e));
+      return new AuditEntry(position, micros(p.at()), clean(p.principal()), e.getClass().getSimpleName(), "tenant", id,
+          sequenceNr, clean(p.reason()), clean(p.correlationId()), outcome, EventJson.data(e));
     }
     if (event instanceof AccountEvent e) {
       Provenance p = e.by();
       String outcome = e instanceof AccountEvent.SignInFailed ? "refused" : "ok";
-      return new AuditEntry(position, micros(p.at()), p.principal(), e.getClass().getSimpleName(), "account", id, sequenceNr,
-          p.reason(), p.correlationId(), outcome, AccountEventJson.data(e));
+      return new AuditEntry(position, micros(p.at()), clean(p.principal()), e.getClass().getSimpleName(), "account", id,
+          sequenceNr, clean(p.reason()), clean(p.correlationId()), outcome, AccountEventJson.data(e));
     }
     throw new IllegalArgumentException("no audit rule for " + type + " events (" + event.getClass().getName() + ")");
+  }
+
+  /** PostgreSQL text and JSONB refuse NUL: one such character (a driver's error text) must not stop the trail. */
+  static String clean(String s) {
+    return s == null ? null : s.replace('\u0000', '\uFFFD');
   }
 
   /** The database keeps microseconds: the hashed instant is the one it gives back. */

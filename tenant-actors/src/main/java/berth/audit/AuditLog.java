@@ -19,19 +19,19 @@ public interface AuditLog {
     public static final Filter ALL = new Filter(null, null, null, null, null, null, null);
   }
 
-  /** An entry as stored, with its place in the chain (hex hashes). */
-  record Stored(long position, Instant at, String actor, String action, String resourceType, String resourceId,
+  /** An entry as stored, with its place in the chain ({@code seq}, hex hashes). */
+  record Stored(long seq, long position, Instant at, String actor, String action, String resourceType, String resourceId,
       long sequenceNr, String reason, String correlationId, String outcome, JsonNode details, String prevHash,
       String hash) {}
 
-  /** One page, oldest first; {@code next} is the cursor for the next page, null at the end. */
+  /** One page, in chain order; {@code next} is the cursor (a {@code seq}) for the next page, null at the end. */
   record Page(List<Stored> entries, Long next) {}
 
   /** The outcome of walking the chain. */
-  record Verification(long verified, boolean intact, Long firstBadPosition, String problem, Long headPosition,
-      String headHash) {}
+  record Verification(long verified, boolean intact, Long firstBadSeq, Long firstBadPosition, String problem,
+      Long headSeq, String headHash) {}
 
-  /** Entries after position {@code after} (exclusive), at most {@code limit}: a cursor stable under concurrent writes. */
+  /** Entries after {@code seq} {@code after} (exclusive), at most {@code limit}: a cursor stable under concurrent writes. */
   CompletionStage<Page> page(Filter filter, long after, int limit);
 
   /** Every matching entry after {@code after}, read page by page: memory stays flat however many there are. */
