@@ -61,16 +61,21 @@ export function tenantPage(view, [slug]) {
   function renderProgress() {
     const p = tenant.phase;
     const busy = p === 'PROVISIONING' || p === 'INITIALIZING' || p === 'TEARING_DOWN';
-    const key = [p, tenant.step, tenant.updatedAt, tenant.failure && tenant.failure.reason, tenant.lastError].join('|');
+    const key = [p, tenant.step, tenant.attempt, tenant.lastAttemptError, tenant.updatedAt,
+      tenant.failure && tenant.failure.reason, tenant.lastError].join('|');
     if (key !== progressKey) {
       progressKey = key;
       fill(progress,
         h('strong', {}, p === 'READY' ? 'Ready' : p === 'FAILED' ? 'Failed' : p === 'RETIRED' ? 'Retired' : 'In progress'),
-        ' · ', h('span', {id: 'tenant-step'}, tenant.step ? 'step ' + tenant.step : busy ? 'waiting for the next step' : 'no step owed'),
+        ' · ', h('span', {id: 'tenant-step'}, tenant.step
+          ? 'step ' + tenant.step + (tenant.attempt ? ', attempt ' + tenant.attempt : '')
+          : busy ? 'waiting for the next step' : 'no step owed'),
         ' · ', h('span', {id: 'tenant-elapsed'}),
         tenant.failure ? h('p', {id: 'tenant-error', class: 'error'}, 'Failed in ' + tenant.failure.phase + ' at '
           + tenant.failure.step + ': ' + tenant.failure.reason) : null,
-        tenant.lastError && !tenant.failure ? h('p', {class: 'error'}, tenant.lastError) : null);
+        tenant.lastError && !tenant.failure ? h('p', {class: 'error'}, tenant.lastError) : null,
+        tenant.lastAttemptError ? h('p', {id: 'tenant-retrying', class: 'error'},
+          'Retrying; the last attempt failed: ' + tenant.lastAttemptError) : null);
     }
     const elapsed = Math.max(0, Math.round((Date.now() - Date.parse(tenant.updatedAt || tenant.createdAt)) / 1000));
     const since = Math.max(0, Math.round((Date.now() - Date.parse(tenant.createdAt)) / 1000));

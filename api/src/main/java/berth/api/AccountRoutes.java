@@ -35,8 +35,6 @@ import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.http.javadsl.model.AttributeKeys;
-import org.apache.pekko.http.javadsl.model.RemoteAddress;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.HttpCookie;
@@ -95,8 +93,8 @@ final class AccountRoutes extends ApiDirectives {
         path("setup", () -> concat(
             get(() -> database(() -> completeWith(credentials.ownerExistsAsync(),
                 exists -> json(StatusCodes.OK, Map.of("open", !exists))))),
-            post(() -> sameOrigin(() -> database(() -> address(address -> signUp(address, correlationId))))))),
-        path("session", () -> post(() -> sameOrigin(() -> database(() -> address(address -> signIn(address, correlationId)))))));
+            post(() -> sameOrigin(() -> database(() -> clientOf(c -> signUp(c[0], c[1], correlationId))))))),
+        path("session", () -> post(() -> sameOrigin(() -> database(() -> clientOf(c -> signIn(c[0], c[1], correlationId)))))));
   }
 
   Route route(Caller caller, String correlationId) {
@@ -118,7 +116,7 @@ final class AccountRoutes extends ApiDirectives {
                     () -> database(() -> because(caller, correlationId, "account enabled",
                         by -> command(email, r -> new AccountCommand.Enable(by, r), StatusCodes.OK)))))),
                 path("password", () -> put(() -> selfInSessionOr(caller, email, Permission.MANAGE_ACCOUNTS,
-                    () -> database(() -> address(address -> changePassword(caller, email, address, correlationId)))))),
+                    () -> database(() -> changePassword(caller, email, caller.address(), correlationId))))),
                 path("sessions", () -> delete(() -> selfInSessionOr(caller, email, Permission.MANAGE_ACCOUNTS,
                     () -> database(() -> revokeSessions(caller, email, correlationId))))),
                 pathPrefix("tokens", () -> concat(
@@ -136,7 +134,7 @@ final class AccountRoutes extends ApiDirectives {
 
   // ---------------------------------------------------------------- first run, sign-in, sign-out
 
-  private Route signUp(String address, String correlationId) {
+  private Route signUp(String address, String userAgent, String correlationId) {
     return jsonBody(SignUp.class, true, body -> {
       Optional<Route> bad = checkNewAccount(body.email(), body.displayName(), body.password());
       if (bad.isPresent()) return bad.get();
@@ -156,7 +154,8 @@ final class AccountRoutes extends ApiDirectives {
               return refused;
             }
             limiter.succeeded(key, address);
-            Provenance by = new Provenance(email, "owner signed up with the setup code", now, correlationId);
+            Provenance by = new Provenance(email, "owner signed up with the setup code", now, correlationId,
+                address, userAgent);
             CompletionStage<Reply> made = hash(body.password())
                 .thenCompose(hash -> credentials.setPassword(email, hash, now))
                 .thenCompose(v -> authenticator.ask(email, r -> new AccountCommand.Create(email,
@@ -177,7 +176,7 @@ final class AccountRoutes extends ApiDirectives {
     });
   }
 
-  private Route signIn(String address, String correlationId) {
+  private Route signIn(String address, String userAgent, String correlationId) {
     return jsonBody(SignIn.class, true, body -> {
       if (body.email() == null || body.password() == null) return badRequest("fields 'email' and 'password' are required");
       String email = AccountEntity.idOf(body.email());
@@ -202,7 +201,7 @@ final class AccountRoutes extends ApiDirectives {
           log.warn("Sign-in failed for {} from {}", email, address);
           // recorded on the account when there is one (unknown addresses make no entity)
           authenticator.ask(email, r -> new AccountCommand.RecordSignIn(false, address,
-              new Provenance(email, "wrong password", now, correlationId), r));
+              new Provenance(email, "wrong password", now, correlationId, address, userAgent), r));
           return complete(StatusCodes.UNAUTHORIZED, error("unauthorized", "wrong e-mail address or password"));
         }
         return onSuccess(authenticator.account(email), account -> {
@@ -215,7 +214,7 @@ final class AccountRoutes extends ApiDirectives {
           ApiSettings.Accounts a = settings.accounts();
           return onSuccess(credentials.addSession(Authenticator.sha256(id), email, csrf, now, now.plus(a.sessionMax())),
               done -> onSuccess(authenticator.ask(email, r -> new AccountCommand.RecordSignIn(true, address,
-                  new Provenance(email, "signed in", now, correlationId), r)), recorded -> {
+                  new Provenance(email, "signed in", now, correlationId, address, userAgent), r)), recorded -> {
                 log.info("{} signed in from {}", email, address);
                 HttpCookie cookie = HttpCookie.create(Authenticator.COOKIE, id).withPath("/").withHttpOnly(true)
                     .withSecure(a.secureCookies()).withSameSite(SameSite.Strict).withMaxAge(a.sessionMax().toSeconds());
@@ -283,7 +282,7 @@ final class AccountRoutes extends ApiDirectives {
       Optional<Route> badReason = checkReason(body.reason());
       if (badReason.isPresent()) return badReason.get();
       String email = AccountEntity.idOf(body.email());
-      Provenance by = provenance(caller.principal(), body.reason(), "account created via admin API", correlationId);
+      Provenance by = provenance(caller, body.reason(), "account created via admin API", correlationId);
       return onSuccess(hash(body.password()), hash -> onSuccess(
           authenticator.ask(email, r -> new AccountCommand.Create(email, displayName(body.displayName(), email),
               role.get(), by, r)),
@@ -301,7 +300,7 @@ final class AccountRoutes extends ApiDirectives {
       if (role.isEmpty()) return badRequest("field 'role' must be one of owner, operator, viewer, auditor");
       Optional<Route> badReason = checkReason(body.reason());
       if (badReason.isPresent()) return badReason.get();
-      Provenance by = provenance(caller.principal(), body.reason(), "role changed via admin API", correlationId);
+      Provenance by = provenance(caller, body.reason(), "role changed via admin API", correlationId);
       return onSuccess(authenticator.ask(email, r -> new AccountCommand.ChangeRole(role.get(), by, r)),
           reply -> accountReply(reply, StatusCodes.OK, account -> role.get() == Role.OWNER
               ? onSuccess(credentials.ownerCreated(email, by.at()), d -> json(StatusCodes.OK, Account.of(account, by.at())))
@@ -341,7 +340,7 @@ final class AccountRoutes extends ApiDirectives {
           return complete(StatusCodes.FORBIDDEN, error("forbidden", "field 'currentPassword' is wrong or missing"));
         }
         if (self) limiter.succeeded(email, address);
-        Provenance by = provenance(caller.principal(), body.reason(), "password changed via admin API", correlationId);
+        Provenance by = provenance(caller, body.reason(), "password changed via admin API", correlationId);
         CompletionStage<Reply> changed = authenticator.ask(email, r -> new AccountCommand.Get(r)).thenCompose(now ->
             now instanceof Accepted ? hash(body.password()).thenCompose(h -> credentials.setPassword(email, h, by.at()))
                 .thenCompose(v -> authenticator.ask(email, r -> new AccountCommand.PasswordSet(by, r)))
@@ -393,7 +392,7 @@ final class AccountRoutes extends ApiDirectives {
       Optional<Route> badReason = checkReason(body.reason());
       if (badReason.isPresent()) return badReason.get();
       Authenticator.NewToken token = Authenticator.newToken();
-      Provenance by = provenance(caller.principal(), body.reason(), "API token issued via admin API", correlationId);
+      Provenance by = provenance(caller, body.reason(), "API token issued via admin API", correlationId);
       // the hash first: a token recorded by the entity always has its stored half
       return onSuccess(credentials.addToken(token.id(), email, token.hash(), now), stored -> onSuccess(
           authenticator.ask(email, r -> new AccountCommand.IssueToken(token.id(), body.name().strip(), role,
@@ -414,15 +413,6 @@ final class AccountRoutes extends ApiDirectives {
   }
 
   // ---------------------------------------------------------------- helpers
-
-  /**
-   * The peer's address as the connection has it: never a forwarding header, which any client can
-   * write (behind a proxy, every request counts against the proxy's address).
-   */
-  private Route address(Function<String, Route> inner) {
-    return extractRequest(request -> inner.apply(request.getAttribute(AttributeKeys.remoteAddress)
-        .flatMap(RemoteAddress::getAddress).map(a -> a.getHostAddress()).orElse("unknown")));
-  }
 
   /** A browser sends Origin with a cross-site POST: it must name this very host, or the request is refused. */
   private Route sameOrigin(java.util.function.Supplier<Route> inner) {
@@ -475,7 +465,7 @@ final class AccountRoutes extends ApiDirectives {
     return jsonBody(TenantJson.Because.class, false, body -> {
       String reason = body == null ? null : body.reason();
       Optional<Route> bad = checkReason(reason);
-      return bad.orElseGet(() -> inner.apply(provenance(caller.principal(), reason, defaultReason, correlationId)));
+      return bad.orElseGet(() -> inner.apply(provenance(caller, reason, defaultReason, correlationId)));
     });
   }
 

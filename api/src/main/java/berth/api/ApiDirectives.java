@@ -94,7 +94,8 @@ abstract class ApiDirectives extends AllDirectives {
             return respondWithHeader(WWWAuthenticate.create(HttpChallenge.createOAuth2("berth")), () ->
                 complete(StatusCodes.UNAUTHORIZED, error("unauthorized", outcome.refusal())));
           }
-          Caller caller = outcome.caller();
+          return clientOf(request -> {
+          Caller caller = outcome.caller().from(request[0], request[1]);
           if (caller.via() != Caller.Via.SESSION) return inner.apply(caller);
           return extractMethod(method -> {
             if (method.isSafe()) return inner.apply(caller);
@@ -105,7 +106,24 @@ abstract class ApiDirectives extends AllDirectives {
                   "a signed-in browser request that changes something must carry the session's X-CSRF-Token header"));
             });
           });
+          });
         })))));
+  }
+
+  static final int MAX_USER_AGENT = 200;
+
+  /**
+   * The client as the connection has it: its address (never a forwarding header, which any client can
+   * write) and its User-Agent, cut short and with control characters masked.
+   */
+  protected Route clientOf(Function<String[], Route> inner) {
+    return extractRequest(request -> {
+      String address = request.getAttribute(org.apache.pekko.http.javadsl.model.AttributeKeys.remoteAddress)
+          .flatMap(org.apache.pekko.http.javadsl.model.RemoteAddress::getAddress).map(a -> a.getHostAddress())
+          .orElse("unknown");
+      String agent = request.getHeader("User-Agent").map(h -> printable(h.value(), MAX_USER_AGENT)).orElse(null);
+      return inner.apply(new String[] {address, agent});
+    });
   }
 
   private static boolean isStream(String unmatchedPath) {
@@ -252,10 +270,13 @@ abstract class ApiDirectives extends AllDirectives {
     return Optional.empty();
   }
 
-  /** Who asked, why (the caller's reason, else {@code defaultReason}), now, and under which request. */
-  protected Provenance provenance(String principal, String reason, String defaultReason, String correlationId) {
+  /**
+   * Who asked, why (the caller's reason, else {@code defaultReason}), now, under which request, and
+   * from where (the client's address and user agent).
+   */
+  protected Provenance provenance(Caller caller, String reason, String defaultReason, String correlationId) {
     String why = reason == null || reason.isBlank() ? defaultReason : reason.strip();
-    return new Provenance(principal, why, clock.instant(), correlationId);
+    return new Provenance(caller.principal(), why, clock.instant(), correlationId, caller.address(), caller.userAgent());
   }
 
   protected static boolean hasControlCharacters(String s) {
@@ -264,8 +285,12 @@ abstract class ApiDirectives extends AllDirectives {
 
   /** Caller input quoted in a message: cut short, control characters masked. */
   protected static String printable(String s) {
+    return printable(s, 60);
+  }
+
+  protected static String printable(String s, int max) {
     if (s == null) return "";
-    String cut = s.length() > 60 ? s.substring(0, 60) + "…" : s;
+    String cut = s.length() > max ? s.substring(0, max) + "…" : s;
     return cut.replaceAll("\\p{Cntrl}", "?");
   }
 

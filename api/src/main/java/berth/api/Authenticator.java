@@ -99,7 +99,7 @@ final class Authenticator {
           return Outcome.refused("the token's role exceeds its account's role now; issue a new one");
         }
         credentials.tokenUsed(id, now);
-        return new Outcome(new Caller(account.email(), t.role(), Caller.Via.TOKEN, account.email(), id, null, null, null),
+        return new Outcome(new Caller(account.email(), t.role(), Caller.Via.TOKEN, account.email(), id, null, null, null, null, null),
             null);
       });
     });
@@ -123,7 +123,7 @@ final class Authenticator {
         Instant idleEnd = (activity ? now : s.lastSeenAt()).plus(idle);
         if (activity) credentials.sessionSeen(hash, now);
         return new Outcome(new Caller(account.email(), account.role(), Caller.Via.SESSION, account.email(), null, hash,
-            s.csrf(), idleEnd.isBefore(s.expiresAt()) ? idleEnd : s.expiresAt()), null);
+            s.csrf(), idleEnd.isBefore(s.expiresAt()) ? idleEnd : s.expiresAt(), null, null), null);
       });
     });
   }

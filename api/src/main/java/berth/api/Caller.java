@@ -12,9 +12,16 @@ import berth.account.Role;
  * @param sessionHash the session's id hash (cookie callers), or null
  * @param csrf the session's CSRF token, which unsafe requests must echo, or null
  * @param sessionEndsBy when the session ends unless the person acts again (idle or absolute), or null
+ * @param address the client's address as the connection has it
+ * @param userAgent the client's User-Agent header, cut short, or null
  */
 record Caller(String principal, Role role, Via via, String email, String tokenId, byte[] sessionHash, String csrf,
-    java.time.Instant sessionEndsBy) {
+    java.time.Instant sessionEndsBy, String address, String userAgent) {
+
+  /** The same caller, seen from this request's connection. */
+  Caller from(String address, String userAgent) {
+    return new Caller(principal, role, via, email, tokenId, sessionHash, csrf, sessionEndsBy, address, userAgent);
+  }
 
   enum Via {
     BREAK_GLASS, TOKEN, SESSION;
@@ -25,7 +32,7 @@ record Caller(String principal, Role role, Via via, String email, String tokenId
   }
 
   static Caller breakGlass(String principal) {
-    return new Caller(principal, Role.OWNER, Via.BREAK_GLASS, null, null, null, null, null);
+    return new Caller(principal, Role.OWNER, Via.BREAK_GLASS, null, null, null, null, null, null, null);
   }
 
   boolean may(Permission p) {

@@ -42,7 +42,7 @@ final class SecretRoutes extends ApiDirectives {
     this.store = store;
   }
 
-  Route route(String slug, String principal, String correlationId) {
+  Route route(String slug, Caller who, String correlationId) {
     return concat(
         pathEndOrSingleSlash(() -> concat(
             get(() -> onSuccess(store.list(slug), secrets -> json(StatusCodes.OK, Map.of("slug", slug, "secrets", secrets)))),
@@ -50,11 +50,11 @@ final class SecretRoutes extends ApiDirectives {
               Map<String, String> values = new LinkedHashMap<>();
               Optional<String> problem = SecretRoutes.read(body, values);
               if (problem.isPresent()) return badRequest(problem.get());
-              Provenance by = provenance(principal, null, "secrets replaced via admin API", correlationId);
+              Provenance by = provenance(who, null, "secrets replaced via admin API", correlationId);
               return change(slug, by, () -> store.list(slug).thenCompose(before -> {
                 TreeSet<String> touched = new TreeSet<>(values.keySet());
                 before.forEach(s -> touched.add(s.name()));
-                return store.replaceAll(slug, values, principal, by.at())
+                return store.replaceAll(slug, values, who.principal(), by.at())
                     .thenApply(version -> new Change(List.copyOf(touched), version));
               }));
             })))),
@@ -68,13 +68,13 @@ final class SecretRoutes extends ApiDirectives {
                 if (body.size() != 1 || value == null) return badRequest("the body must be {\"value\": \"...\"}");
                 Optional<String> problem = valueProblem(name, value);
                 if (problem.isPresent()) return badRequest(problem.get());
-                Provenance by = provenance(principal, null, "secret " + name + " set via admin API", correlationId);
-                return change(slug, by, () -> store.put(slug, name, value.asText(), principal, by.at())
+                Provenance by = provenance(who, null, "secret " + name + " set via admin API", correlationId);
+                return change(slug, by, () -> store.put(slug, name, value.asText(), who.principal(), by.at())
                     .thenApply(version -> new Change(List.of(name), version)));
               })),
               delete(() -> {
-                Provenance by = provenance(principal, null, "secret " + name + " deleted via admin API", correlationId);
-                return change(slug, by, () -> store.delete(slug, name, principal, by.at())
+                Provenance by = provenance(who, null, "secret " + name + " deleted via admin API", correlationId);
+                return change(slug, by, () -> store.delete(slug, name, who.principal(), by.at())
                     .thenApply(version -> new Change(List.of(name), version)));
               }));
         }));
@@ -83,8 +83,8 @@ final class SecretRoutes extends ApiDirectives {
   private record Change(List<String> names, long version) {}
 
   /** The secrets a create request carried, stored and recorded once the tenant was accepted; then {@code created}. */
-  Route setAtCreation(String slug, Map<String, String> values, String principal, Provenance by, Route created) {
-    CompletionStage<Change> stored = store.replaceAll(slug, values, principal, by.at())
+  Route setAtCreation(String slug, Map<String, String> values, Caller who, Provenance by, Route created) {
+    CompletionStage<Change> stored = store.replaceAll(slug, values, who.principal(), by.at())
         .thenApply(version -> new Change(List.copyOf(new TreeSet<>(values.keySet())), version));
     return onComplete(stored, result -> {
       if (result.isFailure()) {

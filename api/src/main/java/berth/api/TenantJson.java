@@ -31,6 +31,8 @@ final class TenantJson {
       Failure failure,
       String lastError,
       String step,
+      int attempt,
+      String lastAttemptError,
       Instant dataRetainedUntil,
       Instant createdAt,
       Instant updatedAt,
@@ -42,14 +44,14 @@ final class TenantJson {
           : new Failure(t.failure().phase().name(), t.failure().step().name(), t.failure().reason(), t.failure().at());
       return new Tenant(t.slug(), t.displayName(), t.phase().name(), t.incarnation(), t.containerName(),
           t.containerId(), authority(t.endpoint()), f, f == null ? null : f.reason(),
-          t.pendingStep() == null ? null : t.pendingStep().name(), t.dataRetainedUntil(), t.createdAt(), t.updatedAt(),
-          t.node());
+          t.pendingStep() == null ? null : t.pendingStep().name(), t.attempt(), t.lastAttemptError(),
+          t.dataRetainedUntil(), t.createdAt(), t.updatedAt(), t.node());
     }
 
     /** From the read model, which lags the entities a little and knows no node or step. */
     static Tenant of(TenantSummary s) {
       return new Tenant(s.slug(), s.displayName(), s.phase().name(), s.incarnation(), s.containerName(),
-          s.containerId(), authority(s.endpoint()), null, s.lastError(), null, s.retainedUntil(), s.createdAt(),
+          s.containerId(), authority(s.endpoint()), null, s.lastError(), null, 0, null, s.retainedUntil(), s.createdAt(),
           s.updatedAt(), null);
     }
   }

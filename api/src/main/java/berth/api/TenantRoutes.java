@@ -6,7 +6,6 @@ import berth.api.TenantJson.Because;
 import berth.api.TenantJson.CreateTenant;
 import berth.api.TenantJson.Tenant;
 import berth.tenant.LogArchive;
-import berth.tenant.Phase;
 import berth.tenant.Provenance;
 import berth.tenant.SecretStore;
 import berth.tenant.Slug;
@@ -72,16 +71,15 @@ final class TenantRoutes extends ApiDirectives {
    * {@code READ_LOGS}, the SSO handoff {@code SIGN_IN_TO_TENANTS}. The role is checked before the body is read.
    */
   Route route(Caller caller, String correlationId) {
-    String principal = caller.principal();
     return pathPrefix("tenants", () -> concat(
         pathEndOrSingleSlash(() -> concat(
             get(() -> allow(caller, Permission.READ_FLEET, () -> database(this::list))),
-            post(() -> allow(caller, Permission.MANAGE_TENANTS, () -> database(() -> create(principal, correlationId)))))),
+            post(() -> allow(caller, Permission.MANAGE_TENANTS, () -> database(() -> create(caller, correlationId)))))),
         pathPrefix(PathMatchers.segment(), slug -> validSlug(slug, () -> concat(
             pathEndOrSingleSlash(() -> concat(
                 get(() -> allow(caller, Permission.READ_FLEET, () -> show(slug))),
                 delete(() -> allow(caller, Permission.MANAGE_TENANTS,
-                    () -> database(() -> teardown(slug, principal, correlationId)))))),
+                    () -> database(() -> teardown(slug, caller, correlationId)))))),
             path("events", () -> get(() -> allow(caller, Permission.READ_FLEET, () -> database(() ->
                 parameterOptional("after", after -> parameterOptional("limit", limit -> events(slug, after, limit))))))),
             path("state", () -> get(() -> allow(caller, Permission.READ_FLEET, () -> database(() ->
@@ -91,32 +89,32 @@ final class TenantRoutes extends ApiDirectives {
                 path("stream", () -> tail.route(caller, slug)))))),
             pathPrefix("secrets", () -> extractMethod(method -> allow(caller,
                 method.isSafe() ? Permission.READ_FLEET : Permission.MANAGE_TENANTS,
-                () -> database(() -> secrets.route(slug, principal, correlationId))))),
+                () -> database(() -> secrets.route(slug, caller, correlationId))))),
             // GET for curl -L and scripts; a browser session must POST (CSRF-checked): a GET could be
             // triggered by any page, a tenant's on a sibling subdomain included
             path("sso", () -> allow(caller, Permission.SIGN_IN_TO_TENANTS, () -> concat(
                 get(() -> caller.via() == Caller.Via.SESSION
                     ? complete(StatusCodes.METHOD_NOT_ALLOWED, error("method_not_allowed",
                         "a signed-in browser starts the handoff with POST (and its X-CSRF-Token)"))
-                    : handoff(slug, principal)),
-                post(() -> handoff(slug, principal))))),
+                    : handoff(slug, caller, correlationId)),
+                post(() -> handoff(slug, caller, correlationId))))),
             path(PathMatchers.segment(), action -> !ACTIONS.contains(action) ? reject()
                 : post(() -> allow(caller, Permission.MANAGE_TENANTS,
-                    () -> database(() -> action(slug, action, principal, correlationId))))))))));
+                    () -> database(() -> action(slug, action, caller, correlationId))))))))));
   }
 
   private static final java.util.Set<String> ACTIONS = java.util.Set.of("retry", "restore", "purge");
 
   /** POST /api/tenants/{slug}/{retry|restore|purge}. */
-  private Route action(String slug, String action, String principal, String correlationId) {
+  private Route action(String slug, String action, Caller who, String correlationId) {
     switch (action) {
       case "retry":
-        return retry(slug, principal, correlationId);
+        return retry(slug, who, correlationId);
       case "restore":
-        return withReason(principal, correlationId, "restore requested via admin API",
+        return withReason(who, correlationId, "restore requested via admin API",
             by -> answer(slug, r -> new TenantCommand.Restore(by, r), StatusCodes.ACCEPTED));
       case "purge":
-        return withReason(principal, correlationId, "purge of kept data requested via admin API",
+        return withReason(who, correlationId, "purge of kept data requested via admin API",
             by -> answer(slug, r -> new TenantCommand.Purge(by, r), StatusCodes.ACCEPTED));
       default:
         return reject();
@@ -129,7 +127,7 @@ final class TenantRoutes extends ApiDirectives {
         "offset", listing.offset())));
   }
 
-  private Route create(String principal, String correlationId) {
+  private Route create(Caller who, String correlationId) {
     return jsonBody(CreateTenant.class, true, body -> {
       if (body.slug() == null) {
         return badRequest("field 'slug' is required");
@@ -148,14 +146,14 @@ final class TenantRoutes extends ApiDirectives {
         Optional<String> problem = SecretRoutes.read(body.secrets(), values);
         if (problem.isPresent()) return badRequest(problem.get());
       }
-      Provenance by = provenance(principal, body.reason(), "tenant created via admin API", correlationId);
+      Provenance by = provenance(who, body.reason(), "tenant created via admin API", correlationId);
       String slug = body.slug();
       return ask(slug, r -> new TenantCommand.Provision(displayName, by, r), tenant -> {
         Route created = respondWithHeader(Location.create("/api/tenants/" + slug),
             () -> json(StatusCodes.ACCEPTED, Tenant.of(tenant)));
         // onboarding in one request: the secrets are stored right behind the provisioning, and the
         // tenant receives them at its first initialization (or again, should that have come first)
-        return values.isEmpty() ? created : secrets.setAtCreation(slug, values, principal, by, created);
+        return values.isEmpty() ? created : secrets.setAtCreation(slug, values, who, by, created);
       });
     });
   }
@@ -164,23 +162,23 @@ final class TenantRoutes extends ApiDirectives {
     return answer(slug, TenantCommand.Get::new, StatusCodes.OK);
   }
 
-  private Route teardown(String slug, String principal, String correlationId) {
-    return withReason(principal, correlationId, "teardown requested via admin API",
+  private Route teardown(String slug, Caller who, String correlationId) {
+    return withReason(who, correlationId, "teardown requested via admin API",
         by -> answer(slug, r -> new TenantCommand.Teardown(by, r), StatusCodes.ACCEPTED));
   }
 
-  private Route retry(String slug, String principal, String correlationId) {
-    return withReason(principal, correlationId, "retry requested via admin API",
+  private Route retry(String slug, Caller who, String correlationId) {
+    return withReason(who, correlationId, "retry requested via admin API",
         by -> answer(slug, r -> new TenantCommand.Retry(by, r), StatusCodes.ACCEPTED));
   }
 
   /** The optional body {@code {"reason": ...}} of DELETE and retry, as the command's provenance. */
-  private Route withReason(String principal, String correlationId, String defaultReason, Function<Provenance, Route> inner) {
+  private Route withReason(Caller who, String correlationId, String defaultReason, Function<Provenance, Route> inner) {
     return jsonBody(Because.class, false, body -> {
       String reason = body == null ? null : body.reason();
       Optional<Route> badReason = checkReason(reason);
       if (badReason.isPresent()) return badReason.get();
-      return inner.apply(provenance(principal, reason, defaultReason, correlationId));
+      return inner.apply(provenance(who, reason, defaultReason, correlationId));
     });
   }
 
@@ -271,16 +269,14 @@ final class TenantRoutes extends ApiDirectives {
    * Mints a single-use sign-in link into a READY tenant and redirects to it (303, so a POST from a
    * form or {@code curl -L} follows with GET). The body repeats the link for API clients.
    */
-  private Route handoff(String slug, String principal) {
+  private Route handoff(String slug, Caller who, String correlationId) {
     return extractRequestEntity(entity -> {
       entity.discardBytes(system);
-      return ask(slug, TenantCommand.Get::new, tenant -> {
-        if (tenant.phase() != Phase.READY) {
-          return complete(StatusCodes.CONFLICT, error("illegal_state",
-              "tenant '" + slug + "' is " + tenant.phase() + "; sign-in needs a READY tenant"));
-        }
-        SsoIssuer.Handoff h = sso.mint(principal, slug);
-        log.info("SSO handoff into tenant {} for {} (token id {}, expires {})", slug, principal, h.tokenId(), h.expiresAt());
+      SsoIssuer.Handoff h = sso.mint(who.principal(), slug);
+      Provenance by = provenance(who, null, "SSO handoff: sign-in link into the tenant", correlationId);
+      // journaled first (a READY tenant only): no link leaves Berth without its record on the audit trail
+      return ask(slug, r -> new TenantCommand.RecordHandoff(h.tokenId(), h.expiresAt(), by, r), tenant -> {
+        log.info("SSO handoff into tenant {} for {} (token id {}, expires {})", slug, who.principal(), h.tokenId(), h.expiresAt());
         Map<String, Object> link = Map.of("url", h.url(), "tokenId", h.tokenId(), "expiresAt", h.expiresAt());
         // a script asking for JSON (the admin UI) gets the link to open; anything else is redirected to it
         return optionalHeaderValueByName("Accept", accept -> accept.filter("application/json"::equals).isPresent()
@@ -290,6 +286,7 @@ final class TenantRoutes extends ApiDirectives {
       });
     });
   }
+
 
   // ---------------------------------------------------------------- entity conversation
 

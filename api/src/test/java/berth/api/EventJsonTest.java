@@ -69,7 +69,9 @@ class EventJsonTest {
         json(new TenantRetired("berth-acme", "berth-acme-data", Instant.parse("2026-01-03T03:04:05Z"), BY)));
     assertEquals("{}", json(new PurgeRequested(BY)));
     assertEquals("{\"volumeName\":\"berth-acme-data\"}", json(new VolumePurged("berth-acme-data", BY)));
-    assertEquals(14, TenantEvent.class.getPermittedSubclasses().length, "a new event type needs a line above");
+    assertEquals("{\"tokenId\":\"t-1\",\"expiresAt\":\"2026-01-02T03:05:05Z\"}",
+        json(new TenantEvent.SsoHandoffIssued("t-1", Instant.parse("2026-01-02T03:05:05Z"), BY)));
+    assertEquals(15, TenantEvent.class.getPermittedSubclasses().length, "a new event type needs a line above");
   }
 
   @Test

@@ -129,8 +129,11 @@ class AuditTest {
         assertEquals("admin", first.get("actor").asText());
         assertEquals("customer signed", first.get("reason").asText());
         assertEquals(correlation, first.get("correlationId").asText());
+        assertEquals("127.0.0.1", first.get("sourceAddress").asText(), "asked through the API, from this address");
+        assertTrue(first.get("userAgent").asText().contains("Java-http-client"), first.toString());
         JsonNode lost = story.stream().filter(e -> e.get("action").asText().equals("ContainerLost")).findFirst().orElseThrow();
         assertEquals("system", lost.get("actor").asText());
+        assertTrue(lost.get("sourceAddress").isNull(), "a step Berth took by itself has no client");
         JsonNode teardown = story.stream().filter(e -> e.get("action").asText().equals("TeardownRequested")).findFirst()
             .orElseThrow();
         assertEquals("contract ended", teardown.get("reason").asText());

@@ -87,8 +87,8 @@ public final class AuditProjection {
         byte[] hash = AuditChain.hash(previous, AuditChain.canonical(seq, entry, details));
         try (PreparedStatement ps = c.prepareStatement("""
             INSERT INTO audit_log (seq, position, at, actor, action, resource_type, resource_id, sequence_nr, reason,
-                                   correlation_id, outcome, details, prev_hash, hash)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS JSONB), ?, ?)""")) {
+                                   correlation_id, outcome, source_address, user_agent, details, prev_hash, hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS JSONB), ?, ?)""")) {
           ps.setLong(1, seq);
           ps.setLong(2, entry.position());
           ps.setTimestamp(3, Timestamp.from(entry.at()));
@@ -100,9 +100,11 @@ public final class AuditProjection {
           ps.setString(9, entry.reason());
           ps.setString(10, entry.correlationId());
           ps.setString(11, entry.outcome());
-          ps.setString(12, details.toString());
-          ps.setBytes(13, previous);
-          ps.setBytes(14, hash);
+          ps.setString(12, entry.sourceAddress());
+          ps.setString(13, entry.userAgent());
+          ps.setString(14, details.toString());
+          ps.setBytes(15, previous);
+          ps.setBytes(16, hash);
           ps.executeUpdate();
         }
         return null;

@@ -32,7 +32,7 @@ public final class JdbcAuditLog implements AuditLog {
   static final int STREAM_PAGE = 1000;
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String COLUMNS = "seq, position, at, actor, action, resource_type, resource_id, sequence_nr, "
-      + "reason, correlation_id, outcome, details::text, prev_hash, hash";
+      + "reason, correlation_id, outcome, source_address, user_agent, details::text, prev_hash, hash";
 
   private final DataSource dataSource;
   private final Executor executor;
@@ -81,7 +81,8 @@ public final class JdbcAuditLog implements AuditLog {
                 "the entry before it is not the one it was chained to (removed or changed)", headSeq, headHash);
           }
           AuditEntry entry = new AuditEntry(r.position(), r.at(), r.actor(), r.action(), r.resourceType(),
-              r.resourceId(), r.sequenceNr(), r.reason(), r.correlationId(), r.outcome(), null);
+              r.resourceId(), r.sequenceNr(), r.reason(), r.correlationId(), r.outcome(), r.sourceAddress(),
+              r.userAgent(), null);
           byte[] expected = AuditChain.hash(previous, AuditChain.canonical(r.seq(), entry, r.details()));
           if (!MessageDigest.isEqual(expected, stored)) {
             return new Verification(verified, false, r.seq(), r.position(),
@@ -147,13 +148,14 @@ public final class JdbcAuditLog implements AuditLog {
   private static Stored row(ResultSet rs) throws SQLException {
     JsonNode details;
     try {
-      details = JSON.readTree(rs.getString(12));
+      details = JSON.readTree(rs.getString(14));
     } catch (java.io.IOException e) {
       throw new SQLException("audit details are not JSON at entry " + rs.getLong(1), e);
     }
     return new Stored(rs.getLong(1), rs.getLong(2), rs.getTimestamp(3).toInstant(), rs.getString(4), rs.getString(5),
         rs.getString(6), rs.getString(7), rs.getLong(8), rs.getString(9), rs.getString(10), rs.getString(11),
-        details, HexFormat.of().formatHex(rs.getBytes(13)), HexFormat.of().formatHex(rs.getBytes(14)));
+        rs.getString(12), rs.getString(13), details, HexFormat.of().formatHex(rs.getBytes(15)),
+        HexFormat.of().formatHex(rs.getBytes(16)));
   }
 
   /**

@@ -62,7 +62,8 @@ final class TenantDirectoryHandler extends JdbcHandler<EventEnvelope<TenantEvent
         update(c, slug, at, "retained_until = CAST(? AS TIMESTAMPTZ)", e.provenance().at().toString());
       } else if (event instanceof VolumePurged) {
         update(c, slug, at, "retained_until = NULL");
-      } else if (event instanceof SecretsChanged || event instanceof SecretsDelivered) {
+      } else if (event instanceof SecretsChanged || event instanceof SecretsDelivered
+          || event instanceof TenantEvent.SsoHandoffIssued) {
         return null; // the directory shows no secrets, not even their version
       } else {
         throw new IllegalArgumentException("no read-model rule for " + event.getClass().getName());

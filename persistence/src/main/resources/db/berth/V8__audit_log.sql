@@ -14,6 +14,8 @@ CREATE TABLE audit_log (
   reason          TEXT NOT NULL,
   correlation_id  TEXT NOT NULL,
   outcome         TEXT NOT NULL,
+  source_address  TEXT,                      -- the client's, for requests through the admin API
+  user_agent      TEXT,
   details         JSONB NOT NULL,
   prev_hash       BYTEA NOT NULL,
   hash            BYTEA NOT NULL,

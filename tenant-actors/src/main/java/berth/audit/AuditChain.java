@@ -68,6 +68,8 @@ public final class AuditChain {
     o.put("reason", entry.reason());
     o.put("correlationId", entry.correlationId());
     o.put("outcome", entry.outcome());
+    o.put("sourceAddress", entry.sourceAddress());
+    o.put("userAgent", entry.userAgent());
     o.set("details", sorted(details));
     try {
       return CANONICAL.writeValueAsString(sorted(o)).getBytes(StandardCharsets.UTF_8);

@@ -9,13 +9,15 @@ import java.time.Instant;
 
 /**
  * One line of the audit trail, derived from one journal event: who did what to which resource, when,
- * why, under which request, and how it ended. {@code position} is the event's place in the journal
+ * why, under which request, from where (client address and user agent, for requests through the admin
+ * API), and how it ended. {@code position} is the event's place in the journal
  * (its global ordering), which orders the trail and its hash chain. {@code details} is the event's
  * public JSON view ({@link EventJson}, {@link AccountEventJson}): no secret value can reach it, since
  * no event holds one.
  */
 public record AuditEntry(long position, Instant at, String actor, String action, String resourceType,
-    String resourceId, long sequenceNr, String reason, String correlationId, String outcome, Object details) {
+    String resourceId, long sequenceNr, String reason, String correlationId, String outcome, String sourceAddress,
+    String userAgent, Object details) {
 
   /** The journal events the trail takes in, by persistence id prefix. */
   public static AuditEntry of(long position, String persistenceId, long sequenceNr, Object event) {
@@ -26,13 +28,15 @@ public record AuditEntry(long position, Instant at, String actor, String action,
       Provenance p = e.provenance();
       String outcome = e instanceof TenantEvent.StepFailed ? "failed" : "ok";
       return new AuditEntry(position, micros(p.at()), clean(p.principal()), e.getClass().getSimpleName(), "tenant", id,
-          sequenceNr, clean(p.reason()), clean(p.correlationId()), outcome, EventJson.data(e));
+          sequenceNr, clean(p.reason()), clean(p.correlationId()), outcome, clean(p.source()), clean(p.userAgent()),
+          EventJson.data(e));
     }
     if (event instanceof AccountEvent e) {
       Provenance p = e.by();
       String outcome = e instanceof AccountEvent.SignInFailed ? "refused" : "ok";
       return new AuditEntry(position, micros(p.at()), clean(p.principal()), e.getClass().getSimpleName(), "account", id,
-          sequenceNr, clean(p.reason()), clean(p.correlationId()), outcome, AccountEventJson.data(e));
+          sequenceNr, clean(p.reason()), clean(p.correlationId()), outcome, clean(p.source()), clean(p.userAgent()),
+          AccountEventJson.data(e));
     }
     throw new IllegalArgumentException("no audit rule for " + type + " events (" + event.getClass().getName() + ")");
   }

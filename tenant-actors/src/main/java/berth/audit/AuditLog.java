@@ -21,8 +21,8 @@ public interface AuditLog {
 
   /** An entry as stored, with its place in the chain ({@code seq}, hex hashes). */
   record Stored(long seq, long position, Instant at, String actor, String action, String resourceType, String resourceId,
-      long sequenceNr, String reason, String correlationId, String outcome, JsonNode details, String prevHash,
-      String hash) {}
+      long sequenceNr, String reason, String correlationId, String outcome, String sourceAddress, String userAgent,
+      JsonNode details, String prevHash, String hash) {}
 
   /** One page, in chain order; {@code next} is the cursor (a {@code seq}) for the next page, null at the end. */
   record Page(List<Stored> entries, Long next) {}

@@ -68,6 +68,8 @@ public final class EventJson {
 
   public record Purged(String volumeName) {}
 
+  public record Handoff(String tokenId, Instant expiresAt) {}
+
   public static Entry entry(long sequenceNr, TenantEvent event) {
     var p = event.provenance();
     return new Entry(sequenceNr, event.getClass().getSimpleName(), p.at(), p.principal(), p.reason(), p.correlationId(),
@@ -105,6 +107,8 @@ public final class EventJson {
       return new SecretsChange(e.names(), e.version());
     } else if (event instanceof SecretsDelivered e) {
       return new SecretsVersion(e.version());
+    } else if (event instanceof TenantEvent.SsoHandoffIssued e) {
+      return new Handoff(e.tokenId(), e.expiresAt());
     }
     throw new IllegalArgumentException("no JSON view for " + event.getClass().getName());
   }

@@ -12,9 +12,11 @@ import java.util.Objects;
  * @param at when the fact was decided
  * @param correlationId the request this fact descends from; system steps inherit the id of the
  *     request that started the operation
+ * @param source the client's address, for facts asked for through the admin API (else null)
+ * @param userAgent the client's User-Agent, likewise (else null)
  */
-public record Provenance(String principal, String reason, Instant at, String correlationId)
-    implements CborSerializable {
+public record Provenance(String principal, String reason, Instant at, String correlationId, String source,
+    String userAgent) implements CborSerializable {
 
   public static final String SYSTEM = "system";
 
@@ -29,6 +31,11 @@ public record Provenance(String principal, String reason, Instant at, String cor
   }
 
   /** A step Berth takes by itself while carrying out the request identified by correlationId. */
+  /** A fact not asked for through the API (or recorded before sources were). */
+  public Provenance(String principal, String reason, Instant at, String correlationId) {
+    this(principal, reason, at, correlationId, null, null);
+  }
+
   public static Provenance system(String reason, Instant at, String correlationId) {
     return new Provenance(SYSTEM, reason, at, correlationId);
   }

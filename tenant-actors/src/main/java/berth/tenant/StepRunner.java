@@ -69,6 +69,7 @@ final class StepRunner {
   private Step budgetStep;
   private Phase budgetPhase;
   private int attempts;
+  private String lastFailure;
   private Instant stepStartedAt;
   private boolean inspecting;
 
@@ -107,6 +108,7 @@ final class StepRunner {
       budgetStep = step;
       budgetPhase = state.phase();
       attempts = 0;
+      lastFailure = null;
       stepStartedAt = clock.instant();
       // a call that never answers must not leave the tenant silently stuck: see overdue
       timers.startSingleTimer(DEADLINE_TIMER, new StepOverdue(step), deadline(step));
@@ -119,6 +121,13 @@ final class StepRunner {
     context.pipeToSelf(run(step, state), (done, error) -> error == null
         ? new AttemptSucceeded(step, attempt, done.container(), done.adopted(), done.secretsVersion())
         : attemptFailed(step, attempt, error));
+  }
+
+  /** The attempt of the step under way (0 when none has started) and why the one before failed, if it did. */
+  record Progress(int attempt, String lastFailure) {}
+
+  Progress progress() {
+    return budgetStep == null ? new Progress(0, null) : new Progress(attempts, lastFailure);
   }
 
   /** The next attempt of the owed step starts a fresh budget (an operator's retry). */
@@ -189,6 +198,7 @@ final class StepRunner {
       metrics.increment(FleetMetrics.STEP_FAILURES, "step", f.step().name().toLowerCase());
       return Optional.of(new GaveUp(f.step(), why + ": " + f.reason(), attempts, f.step() + " failed: " + why));
     }
+    lastFailure = f.reason();
     Duration delay = settings.backoff(attempts, ThreadLocalRandom.current().nextDouble());
     context.getLog().info("Tenant {} step {} attempt {} failed, retrying in {} ms: {}",
         slug, f.step(), attempts, delay.toMillis(), f.reason());

@@ -28,6 +28,10 @@ public sealed interface TenantCommand extends CborSerializable {
   record RecordSecretsChange(java.util.List<String> names, long version, Provenance provenance, ActorRef<Reply> replyTo)
       implements TenantCommand {}
 
+  /** Journal an SSO handoff before its link is given out: only a READY tenant takes one. */
+  record RecordHandoff(String tokenId, java.time.Instant expiresAt, Provenance provenance, ActorRef<Reply> replyTo)
+      implements TenantCommand {}
+
   /** From the reconcile loop: delete a RETIRED tenant's retained data if its retention has expired. */
   record PurgeExpired() implements TenantCommand {}
 

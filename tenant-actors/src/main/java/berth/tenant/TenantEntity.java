@@ -9,6 +9,7 @@ import berth.tenant.TenantCommand.Accepted;
 import berth.tenant.TenantCommand.CheckContainer;
 import berth.tenant.TenantCommand.Get;
 import berth.tenant.TenantCommand.Provision;
+import berth.tenant.TenantCommand.RecordHandoff;
 import berth.tenant.TenantCommand.RecordSecretsChange;
 import berth.tenant.TenantCommand.Purge;
 import berth.tenant.TenantCommand.PurgeExpired;
@@ -21,14 +22,13 @@ import berth.tenant.TenantCommand.StepSignal;
 import berth.tenant.TenantCommand.Teardown;
 import berth.tenant.TenantCommand.Wake;
 import berth.tenant.TenantEvent.ContainerCreated;
-import berth.tenant.TenantEvent.ContainerLost;
-import berth.tenant.TenantEvent.ContainerRecovered;
 import berth.tenant.TenantEvent.ContainerStarted;
 import berth.tenant.TenantEvent.ProvisioningRequested;
 import berth.tenant.TenantEvent.PurgeRequested;
 import berth.tenant.TenantEvent.RetryRequested;
 import berth.tenant.TenantEvent.SecretsChanged;
 import berth.tenant.TenantEvent.SecretsDelivered;
+import berth.tenant.TenantEvent.SsoHandoffIssued;
 import berth.tenant.TenantEvent.StepFailed;
 import berth.tenant.TenantEvent.TeardownRequested;
 import berth.tenant.TenantEvent.TenantInitialized;
@@ -223,7 +223,12 @@ public final class TenantEntity
           }
           return Effect().none().thenNoReply();
         })
-        .onCommand(PurgeExpired.class, this::purgeIfExpired);
+        .onCommand(PurgeExpired.class, this::purgeIfExpired)
+        .onCommand(RecordHandoff.class, (s, c) -> s.phase() == Phase.EMPTY ? notFound(c.replyTo())
+            : s.phase() != Phase.READY ? reject(c.replyTo(), Reason.ILLEGAL_STATE,
+            "tenant '" + slug + "' is " + s.phase() + "; sign-in needs a READY tenant")
+            : Effect().persist(new SsoHandoffIssued(c.tokenId(), c.expiresAt(), c.provenance()))
+                .thenReply(c.replyTo(), this::accepted));
   }
 
   /** Records what changed (names and version, never a value); a READY tenant then owes INITIALIZE again. */
@@ -354,7 +359,8 @@ public final class TenantEntity
 
 
   private Accepted accepted(TenantState s) {
-    return new Accepted(TenantView.of(s, context.getSystem().address().toString()));
+    StepRunner.Progress p = runner.progress();
+    return new Accepted(TenantView.of(s, context.getSystem().address().toString(), p.attempt(), p.lastFailure()));
   }
 
   private ReplyEffect<TenantEvent, TenantState> accept(ActorRef<Reply> to, TenantState s) {

@@ -97,6 +97,12 @@ public sealed interface TenantEvent extends CborSerializable {
   /** Someone (or the retention's expiry) asked to delete a retired tenant's retained data now. */
   record PurgeRequested(Provenance provenance) implements TenantEvent {}
 
+  /**
+   * A sign-in link into the tenant was minted for the principal (SSO handoff): its token id and
+   * expiry, never the token. Changes nothing in the state; the audit trail records who went in.
+   */
+  record SsoHandoffIssued(String tokenId, java.time.Instant expiresAt, Provenance provenance) implements TenantEvent {}
+
   /** A retired tenant's retained data volume was deleted. */
   record VolumePurged(String volumeName, Provenance provenance) implements TenantEvent {}
 }

@@ -142,6 +142,7 @@ public record TenantState(
     if (event instanceof TenantEvent.TenantRetired e) return retired(e.dataRetainedUntil(), e.provenance().at());
     if (event instanceof TenantEvent.PurgeRequested e) return purging(e.provenance().correlationId(), e.provenance().at());
     if (event instanceof TenantEvent.VolumePurged e) return purged(e.provenance().at());
+    if (event instanceof TenantEvent.SsoHandoffIssued) return this; // the trail's, not the state's
     throw new IllegalArgumentException("no state rule for " + event.getClass().getName());
   }
 

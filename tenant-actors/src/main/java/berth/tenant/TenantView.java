@@ -29,16 +29,27 @@ public record TenantView(
     String operationCorrelationId,
     Instant createdAt,
     Instant updatedAt,
-    String node)
+    String node,
+    int attempt,
+    String lastAttemptError)
     implements CborSerializable {
 
   /** @param phase the phase a retry resumes */
   public record Failure(Phase phase, Step step, String reason, Instant at) implements CborSerializable {}
 
   public static TenantView of(TenantState s, String node) {
+    return of(s, node, 0, null);
+  }
+
+  /**
+   * @param attempt the attempt of the owed step under way (0: none), from the step runner, not the journal
+   * @param lastAttemptError why the previous attempt of that step failed, while it is retried
+   */
+  public static TenantView of(TenantState s, String node, int attempt, String lastAttemptError) {
     TenantState.Failure f = s.failure();
     return new TenantView(s.slug(), s.displayName(), s.phase(), s.incarnation(), s.containerName(), s.containerId(),
         s.endpoint(), f == null ? null : new Failure(f.phase(), f.step(), f.reason(), f.at()), s.pendingStep(),
-        s.recovering(), s.retention() == null ? null : s.retention().until(), s.operationCorrelationId(), s.createdAt(), s.updatedAt(), node);
+        s.recovering(), s.retention() == null ? null : s.retention().until(), s.operationCorrelationId(), s.createdAt(), s.updatedAt(), node,
+        s.pendingStep() == null ? 0 : attempt, s.pendingStep() == null ? null : lastAttemptError);
   }
 }

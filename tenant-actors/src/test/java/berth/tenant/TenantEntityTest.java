@@ -1,6 +1,7 @@
 package berth.tenant;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -47,6 +48,8 @@ class TenantEntityTest {
   static final Config CONFIG = ConfigFactory.parseString("""
       berth.tenant.retry { min-backoff = 5ms, max-backoff = 20ms, max-attempts = 4 }
       berth.tenant.snapshot-every = 5
+      # a busy 2-core machine (a suite running beside) can take seconds to answer: waits, not timings
+      pekko.actor.testkit.typed.single-expect-default = 15s
       """).withFallback(EventSourcedBehaviorTestKit.config()).withFallback(ConfigFactory.load());
 
   static final ActorTestKit testKit = ActorTestKit.create(CONFIG);
@@ -287,6 +290,23 @@ class TenantEntityTest {
     assertTrue(failed.failure().reason().contains("attempts exhausted"), failed.failure().reason());
     StepFailed event = (StepFailed) journal("acme").get(journal("acme").size() - 1);
     assertEquals(settings.maxAttempts(), event.attempts());
+  }
+
+  @Test
+  void aStepBeingRetriedShowsItsAttemptAndWhyTheLastOneFailed() {
+    driver.failNext(Op.CREATE, 100, DriverException.retryable("daemon unreachable", null));
+    provision();
+    List<TenantView> seen = new java.util.ArrayList<>();
+    TenantView view;
+    do { // the answers of Get while the step is retried (backoff 5 to 20 ms, 4 attempts)
+      view = ((Accepted) kit.<Reply>runCommand(TenantCommand.Get::new).reply()).tenant();
+      seen.add(view);
+    } while (view.phase() != Phase.FAILED);
+    assertTrue(seen.stream().anyMatch(v -> v.attempt() >= 2 && v.lastAttemptError() != null
+        && v.lastAttemptError().contains("daemon unreachable")), "seen: " + seen.stream()
+        .map(v -> v.phase() + "/" + v.attempt() + "/" + v.lastAttemptError()).distinct().toList());
+    assertEquals(0, view.attempt(), "no step is under way once the tenant FAILED");
+    assertNull(view.lastAttemptError());
   }
 
   @Test
@@ -665,6 +685,9 @@ class TenantEntityTest {
         new TenantRetired("berth-acme", "berth-acme-data", p.at(), p),
         new TenantEvent.PurgeRequested(p),
         new TenantEvent.VolumePurged("berth-acme-data", p),
+        new TenantEvent.SsoHandoffIssued("t-1", p.at(), p),
+        new TenantCommand.RecordHandoff("t-1", p.at(), p, probe.ref()),
+        new Accepted(TenantView.of(state, "pekko://berth@127.0.0.1:25520", 2, "daemon unreachable")),
         new TenantCommand.Restore(p, probe.ref()),
         new TenantCommand.Purge(p, probe.ref()),
         new TenantCommand.PurgeExpired(),
@@ -677,8 +700,8 @@ class TenantEntityTest {
       serialization.verifySerialization(o, true);
     }
     // Guard: a new command or event type must be added above.
-    assertEquals(14, TenantEvent.class.getPermittedSubclasses().length);
-    assertEquals(17, TenantCommand.class.getPermittedSubclasses().length - 1
+    assertEquals(15, TenantEvent.class.getPermittedSubclasses().length);
+    assertEquals(18, TenantCommand.class.getPermittedSubclasses().length - 1
         + TenantCommand.StepSignal.class.getPermittedSubclasses().length
         + TenantCommand.Reply.class.getPermittedSubclasses().length);
   }
