@@ -174,8 +174,14 @@ export function tenantPage(view, [slug]) {
 
   async function loadTimeline() {
     try {
-      const history = await api('GET', '/tenants/' + encodeURIComponent(slug) + '/events');
-      history.events.forEach(addEvent);
+      // the whole journal, a page at a time (500 events each)
+      let after = 0;
+      for (;;) {
+        const history = await api('GET', '/tenants/' + encodeURIComponent(slug) + '/events?after=' + after);
+        history.events.forEach(addEvent);
+        if (history.next === null || history.next === undefined) break;
+        after = history.next;
+      }
       render();
     } catch (e) {
       if (e.status !== 404) notify(errorText(e));

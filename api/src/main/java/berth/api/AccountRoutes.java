@@ -60,6 +60,8 @@ final class AccountRoutes extends ApiDirectives {
   private static final Logger log = LoggerFactory.getLogger(AccountRoutes.class);
   static final Pattern EMAIL = Pattern.compile("[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,190}");
   static final int MAX_NAME = 100;
+  /** Who tried a wrong password: not the account's owner, as far as anyone knows. */
+  static final String ANONYMOUS = "anonymous";
   /** Argon2id takes 19 MiB and tens of ms per hash: two at a time, a short queue, then 503. */
   static final int HASHING_THREADS = 2;
   static final int HASHING_QUEUE = 32;
@@ -82,6 +84,7 @@ final class AccountRoutes extends ApiDirectives {
           t.setDaemon(true);
           return t;
         });
+    system.getWhenTerminated().thenRun(((java.util.concurrent.ExecutorService) hashing)::shutdown);
   }
 
   /**
@@ -201,7 +204,7 @@ final class AccountRoutes extends ApiDirectives {
           log.warn("Sign-in failed for {} from {}", email, address);
           // recorded on the account when there is one (unknown addresses make no entity)
           authenticator.ask(email, r -> new AccountCommand.RecordSignIn(false, address,
-              new Provenance(email, "wrong password", now, correlationId, address, userAgent), r));
+              new Provenance(ANONYMOUS, "wrong password for " + email, now, correlationId, address, userAgent), r));
           return complete(StatusCodes.UNAUTHORIZED, error("unauthorized", "wrong e-mail address or password"));
         }
         return onSuccess(authenticator.account(email), account -> {
@@ -289,7 +292,10 @@ final class AccountRoutes extends ApiDirectives {
           reply -> accountReply(reply, StatusCodes.CREATED, account -> {
             CompletionStage<Void> stored = credentials.setPassword(email, hash, by.at());
             if (role.get() == Role.OWNER) stored = stored.thenCompose(v -> credentials.ownerCreated(email, by.at()));
-            return onSuccess(stored, done -> json(StatusCodes.CREATED, Account.of(account, clock.instant())));
+            return onComplete(stored, done -> done.isSuccess()
+                ? json(StatusCodes.CREATED, Account.of(account, clock.instant()))
+                : complete(StatusCodes.SERVICE_UNAVAILABLE, error("unavailable", "the account was created but its "
+                    + "password could not be stored; set it with PUT /api/accounts/" + email + "/password")));
           })));
     });
   }

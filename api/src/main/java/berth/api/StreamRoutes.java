@@ -1,7 +1,7 @@
 package berth.api;
 
-import berth.tenant.EventJson;
 import berth.account.Permission;
+import berth.tenant.EventJson;
 import berth.tenant.TenantEntity;
 import berth.tenant.TenantEvent;
 import com.fasterxml.jackson.core.JsonProcessingException;

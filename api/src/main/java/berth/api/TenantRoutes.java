@@ -1,13 +1,12 @@
 package berth.api;
 
-import berth.tenant.EventJson;
 import berth.account.Permission;
 import berth.api.TenantJson.Because;
 import berth.api.TenantJson.CreateTenant;
 import berth.api.TenantJson.Tenant;
 import berth.tenant.LogArchive;
 import berth.tenant.Provenance;
-import berth.tenant.SecretStore;
+import berth.tenant.EventJson;
 import berth.tenant.Slug;
 import berth.tenant.TenantCommand;
 import berth.tenant.TenantCommand.Reply;
@@ -15,7 +14,6 @@ import berth.tenant.TenantDirectory;
 import berth.tenant.TenantEntity;
 import berth.tenant.TenantEvent;
 import berth.tenant.TenantState;
-import berth.tenant.TenantView;
 import berth.tenant.TenantView;
 import java.time.Clock;
 import java.util.List;
@@ -96,8 +94,8 @@ final class TenantRoutes extends ApiDirectives {
                 get(() -> caller.via() == Caller.Via.SESSION
                     ? complete(StatusCodes.METHOD_NOT_ALLOWED, error("method_not_allowed",
                         "a signed-in browser starts the handoff with POST (and its X-CSRF-Token)"))
-                    : handoff(slug, caller, correlationId)),
-                post(() -> handoff(slug, caller, correlationId))))),
+                    : database(() -> handoff(slug, caller, correlationId))),
+                post(() -> database(() -> handoff(slug, caller, correlationId)))))),
             path(PathMatchers.segment(), action -> !ACTIONS.contains(action) ? reject()
                 : post(() -> allow(caller, Permission.MANAGE_TENANTS,
                     () -> database(() -> action(slug, action, caller, correlationId))))))))));

@@ -1,10 +1,10 @@
 package berth.api;
 
-import berth.tenant.EventJson;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import berth.tenant.ContainerLoss;
 import berth.tenant.Endpoint;
+import berth.tenant.EventJson;
 import berth.tenant.Phase;
 import berth.tenant.Provenance;
 import berth.tenant.Step;

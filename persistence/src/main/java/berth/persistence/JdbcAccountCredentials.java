@@ -36,7 +36,7 @@ public final class JdbcAccountCredentials implements AccountCredentials {
   @Override
   public boolean ownerExists() {
     return transaction(c -> {
-      try (ResultSet rs = c.createStatement().executeQuery("SELECT count(*) FROM account_owner")) {
+      try (var st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM account_owner")) {
         rs.next();
         return rs.getLong(1) > 0;
       }
@@ -64,10 +64,12 @@ public final class JdbcAccountCredentials implements AccountCredentials {
   public CompletionStage<Boolean> claimOwnership(byte[] codeHash, String email, Instant at) {
     return async(c -> {
       // two sign-ups at once: one waits for the other here, then finds an owner
-      c.createStatement().execute("LOCK TABLE account_owner IN EXCLUSIVE MODE");
-      try (ResultSet rs = c.createStatement().executeQuery("SELECT count(*) FROM account_owner")) {
-        rs.next();
-        if (rs.getLong(1) > 0) return false;
+      try (var st = c.createStatement()) {
+        st.execute("LOCK TABLE account_owner IN EXCLUSIVE MODE");
+        try (ResultSet rs = st.executeQuery("SELECT count(*) FROM account_owner")) {
+          rs.next();
+          if (rs.getLong(1) > 0) return false;
+        }
       }
       try (PreparedStatement ps = c.prepareStatement(
           "SELECT count(*) FROM setup_codes WHERE code_hash = ? AND expires_at > ?")) {
@@ -101,14 +103,18 @@ public final class JdbcAccountCredentials implements AccountCredentials {
   @Override
   public CompletionStage<Void> ownerCreated(String email, Instant at) {
     return async(c -> {
-      c.createStatement().execute("LOCK TABLE account_owner IN EXCLUSIVE MODE");
+      try (var st = c.createStatement()) {
+        st.execute("LOCK TABLE account_owner IN EXCLUSIVE MODE");
+      }
       try (PreparedStatement ps = c.prepareStatement(
           "INSERT INTO account_owner (email, claimed_at) VALUES (?, ?) ON CONFLICT DO NOTHING")) {
         ps.setString(1, email);
         ps.setTimestamp(2, Timestamp.from(at));
         ps.executeUpdate();
       }
-      c.createStatement().executeUpdate("DELETE FROM setup_codes");
+      try (var st = c.createStatement()) {
+        st.executeUpdate("DELETE FROM setup_codes");
+      }
       return null;
     });
   }

@@ -25,7 +25,7 @@ import org.apache.pekko.japi.Pair;
 import org.apache.pekko.stream.javadsl.Source;
 
 /**
- * Reads the {@code audit_log} (V8): keyset pages by position (stable while entries are appended),
+ * Reads the {@code audit_log} (V8): keyset pages by {@code seq} (stable while entries are appended),
  * a page-by-page stream for exports of any size, and the walk of the hash chain. Never writes.
  */
 public final class JdbcAuditLog implements AuditLog {

@@ -30,12 +30,12 @@ public record Provenance(String principal, String reason, Instant at, String cor
     Objects.requireNonNull(correlationId, "correlationId");
   }
 
-  /** A step Berth takes by itself while carrying out the request identified by correlationId. */
   /** A fact not asked for through the API (or recorded before sources were). */
   public Provenance(String principal, String reason, Instant at, String correlationId) {
     this(principal, reason, at, correlationId, null, null);
   }
 
+  /** A step Berth takes by itself while carrying out the request identified by correlationId. */
   public static Provenance system(String reason, Instant at, String correlationId) {
     return new Provenance(SYSTEM, reason, at, correlationId);
   }
