@@ -6,6 +6,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.javadsl.settings.ServerSettings;
 
 /** Binds the admin API; the binding is released in CoordinatedShutdown's unbind phase. */
 public final class AdminServer {
@@ -14,8 +15,14 @@ public final class AdminServer {
   private AdminServer() {}
 
   public static CompletionStage<ServerBinding> start(ActorSystem<?> system, Route routes, ApiSettings settings) {
+    // the client's address as the connection has it, for throttling sign-ins and for the audit trail:
+    // set here, not in configuration, where the order in which a fat jar merges reference.conf files
+    // let pekko-http's own default (off) win
+    ServerSettings server = ServerSettings.create(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system))
+        .withRemoteAddressAttribute(true);
     return Http.get(system)
         .newServerAt(settings.host(), settings.port())
+        .withSettings(server)
         .bind(routes)
         .thenApply(binding -> binding.addToCoordinatedShutdown(HARD_TERMINATION, system));
   }

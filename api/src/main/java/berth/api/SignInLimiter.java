@@ -21,6 +21,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class SignInLimiter {
   static final int MAX_KEYS = 100_000;
+  /** What the node calls an address it could not learn. */
+  static final String UNKNOWN = "unknown";
 
   private final int perAccount;
   private final int perAddress;
@@ -40,6 +42,7 @@ final class SignInLimiter {
    * otherwise how long to wait, and nothing is counted.
    */
   synchronized Duration attempt(String account, String address) {
+    if (UNKNOWN.equals(address)) address = UNKNOWN + ":" + account; // never one count shared by every client
     Instant now = clock.instant();
     Duration a = waitFor("account:" + account, perAccount, now);
     Duration b = waitFor("address:" + address, perAddress, now);
@@ -53,6 +56,7 @@ final class SignInLimiter {
 
   /** The attempt succeeded: its count is taken back, and the account's earlier failures forgotten. */
   synchronized void succeeded(String account, String address) {
+    if (UNKNOWN.equals(address)) address = UNKNOWN + ":" + account;
     failures.remove("account:" + account);
     Deque<Instant> times = failures.get("address:" + address);
     if (times != null && !times.isEmpty()) times.removeLast();
