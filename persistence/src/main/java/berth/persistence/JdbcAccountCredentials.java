@@ -1,10 +1,8 @@
 package berth.persistence;
 
 import berth.account.AccountCredentials;
-import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
@@ -12,7 +10,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import javax.sql.DataSource;
@@ -51,11 +48,7 @@ public final class JdbcAccountCredentials implements AccountCredentials {
   @Override
   public void addSetupCode(byte[] codeHash, Instant expiresAt) {
     transaction(c -> {
-      try (PreparedStatement ps = c.prepareStatement("INSERT INTO setup_codes (code_hash, expires_at) VALUES (?, ?)")) {
-        ps.setBytes(1, codeHash);
-        ps.setTimestamp(2, Timestamp.from(expiresAt));
-        ps.executeUpdate();
-      }
+      Transactions.update(c, "INSERT INTO setup_codes (code_hash, expires_at) VALUES (?, ?)", codeHash, expiresAt);
       return null;
     });
   }
@@ -80,11 +73,7 @@ public final class JdbcAccountCredentials implements AccountCredentials {
           if (rs.getLong(1) != 1) return false;
         }
       }
-      try (PreparedStatement ps = c.prepareStatement("INSERT INTO account_owner (email, claimed_at) VALUES (?, ?)")) {
-        ps.setString(1, email);
-        ps.setTimestamp(2, Timestamp.from(at));
-        ps.executeUpdate();
-      }
+      Transactions.update(c, "INSERT INTO account_owner (email, claimed_at) VALUES (?, ?)", email, at);
       return true;
     });
   }
@@ -92,10 +81,7 @@ public final class JdbcAccountCredentials implements AccountCredentials {
   @Override
   public CompletionStage<Void> releaseOwnership(String email) {
     return async(c -> {
-      try (PreparedStatement ps = c.prepareStatement("DELETE FROM account_owner WHERE email = ?")) {
-        ps.setString(1, email);
-        ps.executeUpdate();
-      }
+      Transactions.update(c, "DELETE FROM account_owner WHERE email = ?", email);
       return null;
     });
   }
@@ -103,18 +89,10 @@ public final class JdbcAccountCredentials implements AccountCredentials {
   @Override
   public CompletionStage<Void> ownerCreated(String email, Instant at) {
     return async(c -> {
-      try (var st = c.createStatement()) {
-        st.execute("LOCK TABLE account_owner IN EXCLUSIVE MODE");
-      }
-      try (PreparedStatement ps = c.prepareStatement(
-          "INSERT INTO account_owner (email, claimed_at) VALUES (?, ?) ON CONFLICT DO NOTHING")) {
-        ps.setString(1, email);
-        ps.setTimestamp(2, Timestamp.from(at));
-        ps.executeUpdate();
-      }
-      try (var st = c.createStatement()) {
-        st.executeUpdate("DELETE FROM setup_codes");
-      }
+      Transactions.update(c, "LOCK TABLE account_owner IN EXCLUSIVE MODE");
+      Transactions.update(c, "INSERT INTO account_owner (email, claimed_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
+          email, at);
+      Transactions.update(c, "DELETE FROM setup_codes");
       return null;
     });
   }
@@ -122,14 +100,10 @@ public final class JdbcAccountCredentials implements AccountCredentials {
   @Override
   public CompletionStage<Void> setPassword(String email, String encodedHash, Instant at) {
     return async(c -> {
-      try (PreparedStatement ps = c.prepareStatement("""
+      Transactions.update(c, """
           INSERT INTO account_passwords (email, hash, updated_at) VALUES (?, ?, ?)
-          ON CONFLICT (email) DO UPDATE SET hash = EXCLUDED.hash, updated_at = EXCLUDED.updated_at""")) {
-        ps.setString(1, email);
-        ps.setString(2, encodedHash);
-        ps.setTimestamp(3, Timestamp.from(at));
-        ps.executeUpdate();
-      }
+          ON CONFLICT (email) DO UPDATE SET hash = EXCLUDED.hash, updated_at = EXCLUDED.updated_at""",
+          email, encodedHash, at);
       return null;
     });
   }
@@ -149,14 +123,8 @@ public final class JdbcAccountCredentials implements AccountCredentials {
   @Override
   public CompletionStage<Void> addToken(String tokenId, String email, byte[] hash, Instant at) {
     return async(c -> {
-      try (PreparedStatement ps = c.prepareStatement(
-          "INSERT INTO account_tokens (token_id, email, hash, created_at) VALUES (?, ?, ?, ?)")) {
-        ps.setString(1, tokenId);
-        ps.setString(2, email);
-        ps.setBytes(3, hash);
-        ps.setTimestamp(4, Timestamp.from(at));
-        ps.executeUpdate();
-      }
+      Transactions.update(c, "INSERT INTO account_tokens (token_id, email, hash, created_at) VALUES (?, ?, ?, ?)",
+          tokenId, email, hash, at);
       return null;
     });
   }
@@ -178,13 +146,8 @@ public final class JdbcAccountCredentials implements AccountCredentials {
   @Override
   public CompletionStage<Void> tokenUsed(String tokenId, Instant at) {
     return async(c -> {
-      try (PreparedStatement ps = c.prepareStatement(
-          "UPDATE account_tokens SET last_used_at = ? WHERE token_id = ? AND (last_used_at IS NULL OR last_used_at < ?)")) {
-        ps.setTimestamp(1, Timestamp.from(at));
-        ps.setString(2, tokenId);
-        ps.setTimestamp(3, Timestamp.from(at.minus(TOUCH_EVERY)));
-        ps.executeUpdate();
-      }
+      Transactions.update(c, "UPDATE account_tokens SET last_used_at = ? "
+          + "WHERE token_id = ? AND (last_used_at IS NULL OR last_used_at < ?)", at, tokenId, at.minus(TOUCH_EVERY));
       return null;
     });
   }
@@ -207,10 +170,7 @@ public final class JdbcAccountCredentials implements AccountCredentials {
   @Override
   public CompletionStage<Void> deleteToken(String tokenId) {
     return async(c -> {
-      try (PreparedStatement ps = c.prepareStatement("DELETE FROM account_tokens WHERE token_id = ?")) {
-        ps.setString(1, tokenId);
-        ps.executeUpdate();
-      }
+      Transactions.update(c, "DELETE FROM account_tokens WHERE token_id = ?", tokenId);
       return null;
     });
   }
@@ -218,22 +178,11 @@ public final class JdbcAccountCredentials implements AccountCredentials {
   @Override
   public CompletionStage<Void> addSession(byte[] idHash, String email, String csrf, Instant at, Instant expiresAt) {
     return async(c -> {
-      try (PreparedStatement ps = c.prepareStatement("""
+      Transactions.update(c, """
           INSERT INTO account_sessions (id_hash, email, csrf, created_at, last_seen_at, expires_at)
-          VALUES (?, ?, ?, ?, ?, ?)""")) {
-        ps.setBytes(1, idHash);
-        ps.setString(2, email);
-        ps.setString(3, csrf);
-        ps.setTimestamp(4, Timestamp.from(at));
-        ps.setTimestamp(5, Timestamp.from(at));
-        ps.setTimestamp(6, Timestamp.from(expiresAt));
-        ps.executeUpdate();
-      }
+          VALUES (?, ?, ?, ?, ?, ?)""", idHash, email, csrf, at, at, expiresAt);
       // expired sessions of anyone go as new ones come
-      try (PreparedStatement ps = c.prepareStatement("DELETE FROM account_sessions WHERE expires_at < ?")) {
-        ps.setTimestamp(1, Timestamp.from(at));
-        ps.executeUpdate();
-      }
+      Transactions.update(c, "DELETE FROM account_sessions WHERE expires_at < ?", at);
       return null;
     });
   }
@@ -255,13 +204,8 @@ public final class JdbcAccountCredentials implements AccountCredentials {
   @Override
   public CompletionStage<Void> sessionSeen(byte[] idHash, Instant at) {
     return async(c -> {
-      try (PreparedStatement ps = c.prepareStatement(
-          "UPDATE account_sessions SET last_seen_at = ? WHERE id_hash = ? AND last_seen_at < ?")) {
-        ps.setTimestamp(1, Timestamp.from(at));
-        ps.setBytes(2, idHash);
-        ps.setTimestamp(3, Timestamp.from(at.minus(TOUCH_EVERY)));
-        ps.executeUpdate();
-      }
+      Transactions.update(c, "UPDATE account_sessions SET last_seen_at = ? WHERE id_hash = ? AND last_seen_at < ?",
+          at, idHash, at.minus(TOUCH_EVERY));
       return null;
     });
   }
@@ -269,10 +213,7 @@ public final class JdbcAccountCredentials implements AccountCredentials {
   @Override
   public CompletionStage<Void> endSession(byte[] idHash) {
     return async(c -> {
-      try (PreparedStatement ps = c.prepareStatement("DELETE FROM account_sessions WHERE id_hash = ?")) {
-        ps.setBytes(1, idHash);
-        ps.executeUpdate();
-      }
+      Transactions.update(c, "DELETE FROM account_sessions WHERE id_hash = ?", idHash);
       return null;
     });
   }
@@ -280,10 +221,7 @@ public final class JdbcAccountCredentials implements AccountCredentials {
   @Override
   public CompletionStage<Integer> endSessions(String email) {
     return async(c -> {
-      try (PreparedStatement ps = c.prepareStatement("DELETE FROM account_sessions WHERE email = ?")) {
-        ps.setString(1, email);
-        return ps.executeUpdate();
-      }
+      return Transactions.update(c, "DELETE FROM account_sessions WHERE email = ?", email);
     });
   }
 
@@ -291,30 +229,11 @@ public final class JdbcAccountCredentials implements AccountCredentials {
     return t == null ? null : t.toInstant();
   }
 
-  private interface Work<T> {
-    T in(Connection c) throws SQLException;
+  private <T> CompletionStage<T> async(Transactions.Work<T> work) {
+    return Transactions.async(dataSource, executor, work);
   }
 
-  private <T> CompletionStage<T> async(Work<T> work) {
-    return CompletableFuture.supplyAsync(() -> transaction(work), executor);
-  }
-
-  private <T> T transaction(Work<T> work) {
-    try (Connection c = dataSource.getConnection()) {
-      boolean auto = c.getAutoCommit();
-      c.setAutoCommit(false);
-      try {
-        T result = work.in(c);
-        c.commit();
-        return result;
-      } catch (SQLException | RuntimeException e) {
-        c.rollback();
-        throw e;
-      } finally {
-        c.setAutoCommit(auto);
-      }
-    } catch (SQLException e) {
-      throw new CompletionException(e);
-    }
+  private <T> T transaction(Transactions.Work<T> work) {
+    return Transactions.run(dataSource, work);
   }
 }

@@ -16,7 +16,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import javax.sql.DataSource;
@@ -102,47 +101,32 @@ public final class JdbcAuditLog implements AuditLog {
   private List<Stored> read(Filter f, long after, int limit) {
     StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM audit_log WHERE seq > ?");
     List<Object> params = new ArrayList<>(List.of(after));
-    if (f.tenant() != null) {
-      sql.append(" AND resource_type = 'tenant' AND resource_id = ?");
-      params.add(f.tenant());
-    }
-    if (f.account() != null) {
-      sql.append(" AND resource_type = 'account' AND resource_id = ?");
-      params.add(f.account());
-    }
-    if (f.actor() != null) {
-      sql.append(" AND actor = ?");
-      params.add(f.actor());
-    }
-    if (f.action() != null) {
-      sql.append(" AND action = ?");
-      params.add(f.action());
-    }
-    if (f.correlationId() != null) {
-      sql.append(" AND correlation_id = ?");
-      params.add(f.correlationId());
-    }
-    if (f.from() != null) {
-      sql.append(" AND at >= ?");
-      params.add(Timestamp.from(f.from()));
-    }
-    if (f.to() != null) {
-      sql.append(" AND at < ?");
-      params.add(Timestamp.from(f.to()));
-    }
+    where(sql, params, "resource_type = 'tenant' AND resource_id = ?", f.tenant());
+    where(sql, params, "resource_type = 'account' AND resource_id = ?", f.account());
+    where(sql, params, "actor = ?", f.actor());
+    where(sql, params, "action = ?", f.action());
+    where(sql, params, "correlation_id = ?", f.correlationId());
+    where(sql, params, "at >= ?", f.from() == null ? null : Timestamp.from(f.from()));
+    where(sql, params, "at < ?", f.to() == null ? null : Timestamp.from(f.to()));
     sql.append(" ORDER BY seq LIMIT ?");
     params.add(limit);
-    try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql.toString())) {
-      for (int i = 0; i < params.size(); i++) ps.setObject(i + 1, params.get(i));
-      List<Stored> rows = new ArrayList<>();
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) rows.add(row(rs));
+    return Transactions.run(dataSource, c -> {
+      try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+        for (int i = 0; i < params.size(); i++) ps.setObject(i + 1, params.get(i));
+        List<Stored> rows = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) rows.add(row(rs));
+        }
+        return rows;
       }
-      c.rollback(); // read-only; end the transaction the pool opened
-      return rows;
-    } catch (SQLException e) {
-      throw new CompletionException(e);
-    }
+    });
+  }
+
+  /** Adds {@code AND condition} with its one parameter, when the filter has a value for it. */
+  private static void where(StringBuilder sql, List<Object> params, String condition, Object value) {
+    if (value == null) return;
+    sql.append(" AND ").append(condition);
+    params.add(value);
   }
 
   private static Stored row(ResultSet rs) throws SQLException {

@@ -14,8 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import javax.sql.DataSource;
@@ -215,30 +213,11 @@ public final class JdbcSecretStore implements SecretStore {
     }
   }
 
-  private interface Work<T> {
-    T in(Connection c) throws SQLException;
+  private <T> CompletionStage<T> async(Transactions.Work<T> work) {
+    return Transactions.async(dataSource, executor, work);
   }
 
-  private <T> CompletionStage<T> async(Work<T> work) {
-    return CompletableFuture.supplyAsync(() -> transaction(work), executor);
-  }
-
-  private <T> T transaction(Work<T> work) {
-    try (Connection c = dataSource.getConnection()) {
-      boolean auto = c.getAutoCommit();
-      c.setAutoCommit(false);
-      try {
-        T result = work.in(c);
-        c.commit();
-        return result;
-      } catch (SQLException | RuntimeException e) {
-        c.rollback();
-        throw e;
-      } finally {
-        c.setAutoCommit(auto);
-      }
-    } catch (SQLException e) {
-      throw new CompletionException(e);
-    }
+  private <T> T transaction(Transactions.Work<T> work) {
+    return Transactions.run(dataSource, work);
   }
 }
