@@ -168,16 +168,27 @@ abstract class ApiDirectives extends AllDirectives {
 
   // ---------------------------------------------------------------- the tenant's entity
 
-  /** Asks the tenant's entity; an accepted reply goes to {@code onAccepted}, a rejection becomes 404/409. */
+  /**
+   * Asks the tenant's entity to change something, once (on no answer the caller sees 503 and
+   * decides); an accepted reply goes to {@code onAccepted}, a rejection becomes 404/409.
+   */
   protected Route ask(String slug, Function<ActorRef<Reply>, TenantCommand> command, Function<TenantView, Route> onAccepted) {
     var entity = ClusterSharding.get(system).entityRefFor(TenantEntity.TYPE_KEY, slug);
-    // a read is asked again when its answer does not come: while a shard moves (a node leaving), a
-    // message sent to its old home is lost, and waiting out the whole timeout for it helps nobody.
-    // Commands that change something are asked once: their caller sees 503 and decides.
-    boolean read = command.apply(system.ignoreRef()) instanceof TenantCommand.Get;
-    CompletionStage<Reply> reply = read
-        ? askAgain(entity, command, READ_ATTEMPTS, settings.askTimeout().dividedBy(READ_ATTEMPTS))
-        : entity.ask(command::apply, settings.askTimeout());
+    return answered(slug, entity.ask(command::apply, settings.askTimeout()), onAccepted);
+  }
+
+  /**
+   * Reads the tenant from its entity, asking again when the answer does not come: while a shard
+   * moves (a node leaving), a message sent to its old home is lost, and waiting out the whole
+   * timeout for it helps nobody. All attempts together take at most the ask timeout.
+   */
+  protected Route read(String slug, Function<TenantView, Route> onAccepted) {
+    var entity = ClusterSharding.get(system).entityRefFor(TenantEntity.TYPE_KEY, slug);
+    return answered(slug, askAgain(entity, TenantCommand.Get::new, READ_ATTEMPTS,
+        settings.askTimeout().dividedBy(READ_ATTEMPTS)), onAccepted);
+  }
+
+  private Route answered(String slug, CompletionStage<Reply> reply, Function<TenantView, Route> onAccepted) {
     return onComplete(reply, result -> {
       if (result.isFailure()) {
         Throwable t = result.failed().get();
@@ -260,6 +271,27 @@ abstract class ApiDirectives extends AllDirectives {
       if (c instanceof EntityStreamSizeException) return true;
     }
     return false;
+  }
+
+  /** A cursor and a page size, as read from {@code after} and {@code limit}. */
+  protected record Paging(long after, int limit) {}
+
+  /**
+   * Reads {@code after} (a cursor, at least 0; {@code afterIs} says what it counts, for the message)
+   * and {@code limit} (1 to {@code maxLimit}, {@code defaultLimit} when absent); 400 when they are not that.
+   */
+  protected Route paging(Optional<String> after, Optional<String> limit, int defaultLimit, int maxLimit,
+      String afterIs, Function<Paging, Route> inner) {
+    Paging p;
+    try {
+      p = new Paging(after.map(Long::parseLong).orElse(0L), limit.map(Integer::parseInt).orElse(defaultLimit));
+    } catch (NumberFormatException e) {
+      return badRequest("'after' and 'limit' are whole numbers");
+    }
+    if (p.after() < 0 || p.limit() < 1 || p.limit() > maxLimit) {
+      return badRequest("'after' is " + afterIs + " (at least 0) and 'limit' between 1 and " + maxLimit);
+    }
+    return inner.apply(p);
   }
 
   /** A problem with the optional free-text reason, or empty when it is acceptable. */

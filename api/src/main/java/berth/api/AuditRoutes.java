@@ -9,6 +9,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.model.ContentType;
@@ -59,23 +60,18 @@ final class AuditRoutes extends ApiDirectives {
     if (tenant != null && !Slug.valid(tenant)) return badRequest(Slug.problem(tenant));
     Instant from;
     Instant to;
-    long after;
-    int limit;
     try {
       from = instant(params.get("from"));
       to = instant(params.get("to"));
     } catch (DateTimeParseException e) {
       return badRequest("'from' and 'to' are ISO-8601 instants, e.g. 2026-11-27T09:00:00Z");
     }
-    try {
-      after = params.containsKey("after") ? Long.parseLong(params.get("after")) : 0L;
-      limit = params.containsKey("limit") ? Integer.parseInt(params.get("limit")) : DEFAULT_LIMIT;
-    } catch (NumberFormatException e) {
-      return badRequest("'after' and 'limit' are whole numbers");
-    }
-    if (after < 0 || limit < 1 || limit > MAX_LIMIT) {
-      return badRequest("'after' is an entry's seq (at least 0) and 'limit' between 1 and " + MAX_LIMIT);
-    }
+    return paging(Optional.ofNullable(params.get("after")), Optional.ofNullable(params.get("limit")), DEFAULT_LIMIT,
+        MAX_LIMIT, "an entry's seq", page -> query(params, ndjson, tenant, from, to, page.after(), page.limit()));
+  }
+
+  private Route query(Map<String, String> params, boolean ndjson, String tenant, Instant from, Instant to, long after,
+      int limit) {
     String account = params.get("account") == null ? null : params.get("account").strip().toLowerCase(java.util.Locale.ROOT);
     Filter filter = new Filter(tenant, account, params.get("actor"), params.get("action"), from, to,
         params.get("correlationId"));

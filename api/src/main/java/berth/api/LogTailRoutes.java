@@ -1,7 +1,6 @@
 package berth.api;
 
 import berth.tenant.DriverException;
-import berth.tenant.TenantCommand;
 import berth.tenant.TenantDriver;
 import java.time.Clock;
 import java.util.Optional;
@@ -44,7 +43,7 @@ final class LogTailRoutes extends ApiDirectives {
   }
 
   Route route(Caller caller, String slug) {
-    return ask(slug, TenantCommand.Get::new, tenant -> {
+    return read(slug, tenant -> {
       if (!tenant.phase().active() || tenant.containerId() == null) {
         return complete(StatusCodes.CONFLICT, error("illegal_state",
             "tenant '" + slug + "' has no container now (" + tenant.phase() + ")"));

@@ -14,7 +14,6 @@ import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BooleanSupplier;
-import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
@@ -102,7 +101,7 @@ final class SecretRoutes extends ApiDirectives {
    * first, then the store changes, then the entity records the change (and delivers it when READY).
    */
   private Route change(String slug, Provenance by, java.util.function.Supplier<CompletionStage<Change>> write) {
-    return ask(slug, TenantCommand.Get::new, tenant -> {
+    return read(slug, tenant -> {
       if (!tenant.phase().active() || tenant.phase() == Phase.TEARING_DOWN) {
         return complete(StatusCodes.CONFLICT, error("illegal_state",
             "tenant '" + slug + "' is " + tenant.phase() + "; its secrets cannot change"));

@@ -24,7 +24,6 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.Location;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
@@ -110,10 +109,10 @@ final class TenantRoutes extends ApiDirectives {
         return retry(slug, who, correlationId);
       case "restore":
         return withReason(who, correlationId, "restore requested via admin API",
-            by -> answer(slug, r -> new TenantCommand.Restore(by, r), StatusCodes.ACCEPTED));
+            by -> answer(slug, r -> new TenantCommand.Restore(by, r)));
       case "purge":
         return withReason(who, correlationId, "purge of kept data requested via admin API",
-            by -> answer(slug, r -> new TenantCommand.Purge(by, r), StatusCodes.ACCEPTED));
+            by -> answer(slug, r -> new TenantCommand.Purge(by, r)));
       default:
         return reject();
     }
@@ -147,8 +146,7 @@ final class TenantRoutes extends ApiDirectives {
       Provenance by = provenance(who, body.reason(), "tenant created via admin API", correlationId);
       String slug = body.slug();
       return ask(slug, r -> new TenantCommand.Provision(displayName, by, r), tenant -> {
-        Route created = respondWithHeader(Location.create("/api/tenants/" + slug),
-            () -> json(StatusCodes.ACCEPTED, Tenant.of(tenant)));
+        Route created = accepted(slug, tenant);
         // onboarding in one request: the secrets are stored right behind the provisioning, and the
         // tenant receives them at its first initialization (or again, should that have come first)
         return values.isEmpty() ? created : secrets.setAtCreation(slug, values, who, by, created);
@@ -157,17 +155,17 @@ final class TenantRoutes extends ApiDirectives {
   }
 
   private Route show(String slug) {
-    return answer(slug, TenantCommand.Get::new, StatusCodes.OK);
+    return read(slug, tenant -> json(StatusCodes.OK, Tenant.of(tenant)));
   }
 
   private Route teardown(String slug, Caller who, String correlationId) {
     return withReason(who, correlationId, "teardown requested via admin API",
-        by -> answer(slug, r -> new TenantCommand.Teardown(by, r), StatusCodes.ACCEPTED));
+        by -> answer(slug, r -> new TenantCommand.Teardown(by, r)));
   }
 
   private Route retry(String slug, Caller who, String correlationId) {
     return withReason(who, correlationId, "retry requested via admin API",
-        by -> answer(slug, r -> new TenantCommand.Retry(by, r), StatusCodes.ACCEPTED));
+        by -> answer(slug, r -> new TenantCommand.Retry(by, r)));
   }
 
   /** The optional body {@code {"reason": ...}} of DELETE and retry, as the command's provenance. */
@@ -187,17 +185,13 @@ final class TenantRoutes extends ApiDirectives {
    * at most {@code limit} (500 by default, 1,000 at most); {@code next} is the cursor, null at the end.
    */
   private Route events(String slug, Optional<String> afterParam, Optional<String> limitParam) {
-    long after;
-    int limit;
-    try {
-      after = afterParam.map(Long::parseLong).orElse(0L);
-      limit = limitParam.map(Integer::parseInt).orElse(EVENTS_PAGE);
-    } catch (NumberFormatException e) {
-      return badRequest("'after' and 'limit' are whole numbers");
-    }
-    if (after < 0 || after == Long.MAX_VALUE || limit < 1 || limit > 1000) {
-      return badRequest("'after' is a sequence number (at least 0) and 'limit' between 1 and 1000");
-    }
+    return paging(afterParam, limitParam, EVENTS_PAGE, 1000, "a sequence number", page -> {
+      if (page.after() == Long.MAX_VALUE) return badRequest("'after' is a sequence number below " + Long.MAX_VALUE);
+      return eventsPage(slug, page.after(), page.limit());
+    });
+  }
+
+  private Route eventsPage(String slug, long after, int limit) {
     CompletionStage<List<EventJson.Entry>> history = journal
         .currentEventsByPersistenceId(TenantEntity.persistenceId(slug).id(), after + 1, Long.MAX_VALUE)
         .take(limit + 1L)
@@ -288,14 +282,15 @@ final class TenantRoutes extends ApiDirectives {
 
   // ---------------------------------------------------------------- entity conversation
 
-  private Route answer(String slug, Function<ActorRef<Reply>, TenantCommand> command, StatusCode onSuccess) {
-    return ask(slug, command, tenant -> {
-      Route body = json(onSuccess, Tenant.of(tenant));
-      return onSuccess == StatusCodes.ACCEPTED
-          ? respondWithHeader(Location.create("/api/tenants/" + slug), () -> body)
-          : body;
-    });
+  /** A change asked of the entity, answered 202 with the tenant and where to follow it. */
+  private Route answer(String slug, Function<ActorRef<Reply>, TenantCommand> command) {
+    return ask(slug, command, tenant -> accepted(slug, tenant));
   }
+
+  private Route accepted(String slug, TenantView tenant) {
+    return respondWithHeader(Location.create("/api/tenants/" + slug), () -> json(StatusCodes.ACCEPTED, Tenant.of(tenant)));
+  }
+
 
 
 }
