@@ -25,20 +25,21 @@ public record AuditEntry(long position, Instant at, String actor, String action,
     String type = bar < 0 ? persistenceId : persistenceId.substring(0, bar);
     String id = bar < 0 ? "" : persistenceId.substring(bar + 1);
     if (event instanceof TenantEvent e) {
-      Provenance p = e.provenance();
-      String outcome = e instanceof TenantEvent.StepFailed ? "failed" : "ok";
-      return new AuditEntry(position, micros(p.at()), clean(p.principal()), e.getClass().getSimpleName(), "tenant", id,
-          sequenceNr, clean(p.reason()), clean(p.correlationId()), outcome, clean(p.source()), clean(p.userAgent()),
-          EventJson.data(e));
+      return of(position, "tenant", id, sequenceNr, e, e.provenance(),
+          e instanceof TenantEvent.StepFailed ? "failed" : "ok", EventJson.data(e));
     }
     if (event instanceof AccountEvent e) {
-      Provenance p = e.by();
-      String outcome = e instanceof AccountEvent.SignInFailed ? "refused" : "ok";
-      return new AuditEntry(position, micros(p.at()), clean(p.principal()), e.getClass().getSimpleName(), "account", id,
-          sequenceNr, clean(p.reason()), clean(p.correlationId()), outcome, clean(p.source()), clean(p.userAgent()),
-          AccountEventJson.data(e));
+      return of(position, "account", id, sequenceNr, e, e.by(),
+          e instanceof AccountEvent.SignInFailed ? "refused" : "ok", AccountEventJson.data(e));
     }
     throw new IllegalArgumentException("no audit rule for " + type + " events (" + event.getClass().getName() + ")");
+  }
+
+  private static AuditEntry of(long position, String resourceType, String resourceId, long sequenceNr, Object event,
+      Provenance p, String outcome, Object details) {
+    return new AuditEntry(position, micros(p.at()), clean(p.principal()), event.getClass().getSimpleName(), resourceType,
+        resourceId, sequenceNr, clean(p.reason()), clean(p.correlationId()), outcome, clean(p.source()),
+        clean(p.userAgent()), details);
   }
 
   /** PostgreSQL text and JSONB refuse NUL: one such character (a driver's error text) must not stop the trail. */
