@@ -5,10 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import berth.api.SetupCode;
 import berth.persistence.Database;
 import berth.persistence.DatabaseSettings;
-import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -20,9 +18,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -35,7 +30,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /**
  * People on a real node (PostgreSQL, sharded account entities, dockerd for the tenant): the owner
@@ -48,7 +42,6 @@ import org.slf4j.LoggerFactory;
 class AccountsTest {
   static final Duration WITHIN = Duration.ofSeconds(120);
   static final HttpClient HTTP = HttpClient.newHttpClient();
-  static final Pattern CODE = Pattern.compile("[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}");
   static final String OWNER = "owner@berth.test";
   static final String OPERATOR = "operator@berth.test";
   static final String VIEWER = "viewer@berth.test";
@@ -141,15 +134,10 @@ class AccountsTest {
   @Test
   void theOwnerSignsUpWithTheSetupCodeAndEachRoleGetsExactlyItsRights() throws Exception {
     TestNodes nodes = new TestNodes(dir);
-    Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-    ListAppender<ILoggingEvent> logged = new ListAppender<>();
-    logged.start();
-    root.addAppender(logged);
+    ListAppender<ILoggingEvent> logged = TestNodes.captureLog();
     String operatorToken;
     try (BerthNode node = BerthNode.start(nodes.config(), BerthNode.Hooks.NONE)) {
-      String code = logged.list.stream().filter(e -> e.getLoggerName().equals(SetupCode.class.getName()))
-          .map(ILoggingEvent::getFormattedMessage).map(CODE::matcher).filter(Matcher::find).map(Matcher::group)
-          .findFirst().orElseThrow(() -> new AssertionError("the node printed no setup code"));
+      String code = TestNodes.setupCode(logged.list);
 
       // ---- first run: the setup code and nothing else makes an owner
       assertTrue(json(send(node, "GET", "/api/setup", null)).get("open").asBoolean());
@@ -318,19 +306,19 @@ class AccountsTest {
       try (Database db = Database.open(DatabaseSettings.fromConfig(
           ConfigFactory.parseString("berth.db { url = \"" + node.databaseUrl() + "\", user = \"postgres\", password = \"\" }")
               .withFallback(nodes.config())))) {
-        assertEquals(5, count(db, "SELECT count(*) FROM event_journal WHERE persistence_id = ? AND event_ser_manifest LIKE ?",
+        assertEquals(5, TestNodes.count(db, "SELECT count(*) FROM event_journal WHERE persistence_id = ? AND event_ser_manifest LIKE ?",
             "Account|" + VIEWER, "%SignInFailed"), "each failed sign-in recorded on the account");
-        assertEquals(1, count(db, "SELECT count(*) FROM event_journal WHERE persistence_id = ? AND event_ser_manifest LIKE ?",
+        assertEquals(1, TestNodes.count(db, "SELECT count(*) FROM event_journal WHERE persistence_id = ? AND event_ser_manifest LIKE ?",
             "Account|" + AUDITOR, "%AccountDisabled"));
         // ---- no password, no token, anywhere: journal, snapshots, credential tables, answers, log
         for (String secret : List.of(password, operatorToken, shortLived, auditorToken, ownersViewerToken)) {
           byte[] bytes = secret.getBytes(StandardCharsets.UTF_8);
-          assertEquals(0, count(db, "SELECT count(*) FROM event_journal WHERE position(? in event_payload) > 0", bytes));
-          assertEquals(0, count(db, "SELECT count(*) FROM snapshot WHERE position(? in snapshot_payload) > 0", bytes));
-          assertEquals(0, count(db, "SELECT count(*) FROM account_passwords WHERE hash LIKE '%' || ? || '%'", secret));
-          assertEquals(0, count(db, "SELECT count(*) FROM account_tokens WHERE position(? in hash) > 0", bytes));
+          assertEquals(0, TestNodes.count(db, "SELECT count(*) FROM event_journal WHERE position(? in event_payload) > 0", bytes));
+          assertEquals(0, TestNodes.count(db, "SELECT count(*) FROM snapshot WHERE position(? in snapshot_payload) > 0", bytes));
+          assertEquals(0, TestNodes.count(db, "SELECT count(*) FROM account_passwords WHERE hash LIKE '%' || ? || '%'", secret));
+          assertEquals(0, TestNodes.count(db, "SELECT count(*) FROM account_tokens WHERE position(? in hash) > 0", bytes));
         }
-        assertEquals(0, count(db, "SELECT count(*) FROM account_passwords WHERE hash NOT LIKE '$argon2id$%'"));
+        assertEquals(0, TestNodes.count(db, "SELECT count(*) FROM account_passwords WHERE hash NOT LIKE '$argon2id$%'"));
       }
       for (String a : answers) {
         assertFalse(a.contains(password), "an API answer shows a password");
@@ -338,7 +326,7 @@ class AccountsTest {
       long tokenAnswers = answers.stream().filter(a -> a.contains(operatorToken)).count();
       assertEquals(1, tokenAnswers, "the token appears in exactly one answer: the one that issued it");
     } finally {
-      root.detachAppender(logged);
+      TestNodes.releaseLog(logged);
       nodes.removeContainers();
     }
     for (ILoggingEvent e : logged.list) {
@@ -348,15 +336,4 @@ class AccountsTest {
     }
   }
 
-  static long count(Database db, String sql, Object... params) throws Exception {
-    try (Connection c = db.dataSource().getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-      for (int i = 0; i < params.length; i++) ps.setObject(i + 1, params[i]);
-      try (ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        long n = rs.getLong(1);
-        c.rollback();
-        return n;
-      }
-    }
-  }
 }

@@ -15,14 +15,10 @@ import berth.tenant.TenantDriver;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -45,7 +41,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class AuditTest {
   static final Duration WITHIN = Duration.ofSeconds(120);
-  static final HttpClient HTTP = HttpClient.newHttpClient();
 
   @TempDir Path dir;
 
@@ -64,14 +59,6 @@ class AuditTest {
     }
   }
 
-  static HttpResponse<String> call(BerthNode node, String method, String path, String body, String... headers)
-      throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.adminAddress().getPort() + path))
-        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
-        .header("Authorization", "Bearer " + TestNodes.TOKEN);
-    if (headers.length > 0) b.headers(headers);
-    return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
-  }
 
   static JsonNode json(HttpResponse<String> r) throws Exception {
     assertEquals(200, r.statusCode(), r.body());
@@ -83,7 +70,7 @@ class AuditTest {
     List<JsonNode> out = new ArrayList<>();
     long after = 0;
     while (true) {
-      JsonNode page = json(call(node, "GET", "/api/audit?limit=3&after=" + after + (query.isEmpty() ? "" : "&" + query), null));
+      JsonNode page = json(TestNodes.call(node, "GET", "/api/audit?limit=3&after=" + after + (query.isEmpty() ? "" : "&" + query), null));
       page.get("entries").forEach(out::add);
       if (page.get("next").isNull()) return out;
       after = page.get("next").asLong();
@@ -108,16 +95,16 @@ class AuditTest {
       try (BerthNode node = BerthNode.start(config, hooks)) {
         dbUrl = node.databaseUrl();
         // ---- a lifecycle: created (with a secret), healed, torn down; and a step that fails for good
-        var created = call(node, "POST", "/api/tenants", "{\"slug\":\"story\",\"reason\":\"customer signed\","
+        var created = TestNodes.call(node, "POST", "/api/tenants", "{\"slug\":\"story\",\"reason\":\"customer signed\","
             + "\"secrets\":{\"API_KEY\":\"" + canary + "\"}}", "X-Correlation-Id", correlation);
         assertEquals(202, created.statusCode(), created.body());
         awaitPhase(node, "story", "READY", WITHIN);
         nodes.docker().killContainerCmd(nodes.containerName("story")).exec();
         TestNodes.await("story healed", WITHIN, () -> TestNodes.eventTypes(node, "story").contains("ContainerLost")
             && TestNodes.tenant(node, "story").path("phase").asText().equals("READY"));
-        assertEquals(202, call(node, "DELETE", "/api/tenants/story", "{\"reason\":\"contract ended\"}").statusCode());
+        assertEquals(202, TestNodes.call(node, "DELETE", "/api/tenants/story", "{\"reason\":\"contract ended\"}").statusCode());
         awaitPhase(node, "story", "RETIRED", WITHIN);
-        assertEquals(202, call(node, "POST", "/api/tenants", "{\"slug\":\"doomed\",\"reason\":\"trial\"}").statusCode());
+        assertEquals(202, TestNodes.call(node, "POST", "/api/tenants", "{\"slug\":\"doomed\",\"reason\":\"trial\"}").statusCode());
         awaitPhase(node, "doomed", "FAILED", WITHIN);
 
         // ---- the trail tells it, with actors and reasons (once the projection caught up)
@@ -150,18 +137,18 @@ class AuditTest {
         Instant lostAt = Instant.parse(lost.get("at").asText());
         List<JsonNode> window = all(node, "tenant=story&from=" + lostAt + "&to=" + lostAt.plusMillis(1));
         assertEquals(List.of("ContainerLost"), actions(window));
-        assertEquals(400, call(node, "GET", "/api/audit?from=yesterday", null).statusCode());
-        assertEquals(400, call(node, "GET", "/api/audit?limit=0", null).statusCode());
+        assertEquals(400, TestNodes.call(node, "GET", "/api/audit?from=yesterday", null).statusCode());
+        assertEquals(400, TestNodes.call(node, "GET", "/api/audit?limit=0", null).statusCode());
 
         List<JsonNode> everything = all(node, "");
         Set<Long> seen = new LinkedHashSet<>();
         long after = 0;
         boolean wroteWhilePaging = false;
         while (true) {
-          JsonNode page = json(call(node, "GET", "/api/audit?limit=4&after=" + after, null));
+          JsonNode page = json(TestNodes.call(node, "GET", "/api/audit?limit=4&after=" + after, null));
           for (JsonNode e : page.get("entries")) assertTrue(seen.add(e.get("seq").asLong()), "no entry twice");
           if (!wroteWhilePaging) { // new entries land behind the cursor's page, not in it
-            assertEquals(202, call(node, "POST", "/api/tenants/doomed/retry", "{\"reason\":\"once more\"}").statusCode());
+            assertEquals(202, TestNodes.call(node, "POST", "/api/tenants/doomed/retry", "{\"reason\":\"once more\"}").statusCode());
             wroteWhilePaging = true;
           }
           if (page.get("next").isNull()) break;
@@ -174,7 +161,7 @@ class AuditTest {
             actions(all(node, "tenant=doomed")).contains("RetryRequested"));
 
         // ---- NDJSON: every entry, one per line
-        HttpResponse<String> export = call(node, "GET", "/api/audit", null, "Accept", "application/x-ndjson");
+        HttpResponse<String> export = TestNodes.call(node, "GET", "/api/audit", null, "Accept", "application/x-ndjson");
         assertEquals(200, export.statusCode());
         assertTrue(export.headers().firstValue("Content-Type").orElse("").startsWith("application/x-ndjson"));
         List<JsonNode> listed = all(node, "");
@@ -191,7 +178,7 @@ class AuditTest {
         // ---- the state at an instant: between every pair of events, what the journal said then
         for (int i = 0; i < story.size(); i++) {
           Instant at = Instant.parse(story.get(i).get("at").asText());
-          JsonNode state = json(call(node, "GET", "/api/tenants/story/state?at=" + at, null));
+          JsonNode state = json(TestNodes.call(node, "GET", "/api/tenants/story/state?at=" + at, null));
           // events recorded at the same instant (a create and its secrets) are all in the state at it
           int applied = (int) story.stream().filter(e -> !Instant.parse(e.get("at").asText()).isAfter(at)).count();
           assertEquals(applied, state.get("eventsApplied").asInt(), "at " + at);
@@ -201,9 +188,9 @@ class AuditTest {
             assertTrue(state.get("recovering").asBoolean(), "during healing the state shows the container lost");
           }
         }
-        JsonNode now = json(call(node, "GET", "/api/tenants/story/state?at=2999-01-01T00:00:00Z", null));
+        JsonNode now = json(TestNodes.call(node, "GET", "/api/tenants/story/state?at=2999-01-01T00:00:00Z", null));
         assertEquals(TestNodes.tenant(node, "story").get("phase").asText(), now.get("tenant").get("phase").asText());
-        HttpResponse<String> before = call(node, "GET", "/api/tenants/story/state?at=2000-01-01T00:00:00Z", null);
+        HttpResponse<String> before = TestNodes.call(node, "GET", "/api/tenants/story/state?at=2000-01-01T00:00:00Z", null);
         assertEquals(404, before.statusCode());
         assertTrue(before.body().contains("did not exist yet"), before.body());
 
@@ -215,28 +202,28 @@ class AuditTest {
           Thread.sleep(1500);
           return all(node, "").size() == n;
         });
-        headBefore = json(call(node, "GET", "/api/audit/verify", null));
+        headBefore = json(TestNodes.call(node, "GET", "/api/audit/verify", null));
         assertTrue(headBefore.get("intact").asBoolean(), headBefore.toString());
         entriesBefore = all(node, "");
         assertEquals(entriesBefore.size(), headBefore.get("verified").asLong());
         try (Database db = open(config, dbUrl)) {
           long victim = teardown.get("position").asLong();
           sql(db, "UPDATE audit_log SET reason = 'nothing happened' WHERE position = ?", victim);
-          JsonNode v = json(call(node, "GET", "/api/audit/verify", null));
+          JsonNode v = json(TestNodes.call(node, "GET", "/api/audit/verify", null));
           assertFalse(v.get("intact").asBoolean());
           assertEquals(victim, v.get("firstBadPosition").asLong(), v.toString());
           assertTrue(v.get("problem").asText().contains("does not match its hash"), v.toString());
           sql(db, "UPDATE audit_log SET reason = 'contract ended' WHERE position = ?", victim);
-          assertTrue(json(call(node, "GET", "/api/audit/verify", null)).get("intact").asBoolean(), "restored");
+          assertTrue(json(TestNodes.call(node, "GET", "/api/audit/verify", null)).get("intact").asBoolean(), "restored");
           long deleted = lost.get("position").asLong();
           sql(db, "DELETE FROM audit_log WHERE position = ?", deleted);
-          JsonNode d = json(call(node, "GET", "/api/audit/verify", null));
+          JsonNode d = json(TestNodes.call(node, "GET", "/api/audit/verify", null));
           assertFalse(d.get("intact").asBoolean());
           long next = entriesBefore.stream().mapToLong(e -> e.get("position").asLong()).filter(p -> p > deleted).min()
               .orElseThrow();
           assertEquals(next, d.get("firstBadPosition").asLong(), "the entry after the deleted one: " + d);
           assertTrue(d.get("problem").asText().contains("removed or changed"), d.toString());
-          assertEquals(0, count(db, "SELECT count(*) FROM audit_log WHERE details::text LIKE ? OR reason LIKE ?",
+          assertEquals(0, TestNodes.count(db, "SELECT count(*) FROM audit_log WHERE details::text LIKE ? OR reason LIKE ?",
               "%" + canary + "%", "%" + canary + "%"), "no secret value in the audit model");
         }
       }
@@ -248,7 +235,7 @@ class AuditTest {
       }
       try (BerthNode node = BerthNode.start(config, hooks)) {
         TestNodes.await("the rebuilt trail", WITHIN, () -> all(node, "").size() == entriesBefore.size());
-        JsonNode rebuilt = json(call(node, "GET", "/api/audit/verify", null));
+        JsonNode rebuilt = json(TestNodes.call(node, "GET", "/api/audit/verify", null));
         assertTrue(rebuilt.get("intact").asBoolean(), rebuilt.toString());
         assertEquals(headBefore.get("headHash").asText(), rebuilt.get("headHash").asText());
         assertEquals(headBefore.get("headSeq").asLong(), rebuilt.get("headSeq").asLong());
@@ -289,15 +276,4 @@ class AuditTest {
     }
   }
 
-  static long count(Database db, String statement, Object... params) throws Exception {
-    try (Connection c = db.dataSource().getConnection(); PreparedStatement ps = c.prepareStatement(statement)) {
-      for (int i = 0; i < params.length; i++) ps.setObject(i + 1, params[i]);
-      try (ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        long n = rs.getLong(1);
-        c.rollback();
-        return n;
-      }
-    }
-  }
 }

@@ -11,7 +11,6 @@ import berth.persistence.Database;
 import berth.persistence.DatabaseSettings;
 import berth.persistence.JdbcSecretStore;
 import berth.persistence.SecretCipher;
-import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -21,9 +20,6 @@ import com.typesafe.config.ConfigFactory;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -34,7 +30,6 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /**
  * Tenant secrets end to end on a real node, PostgreSQL and dockerd, with canary values: set at
@@ -70,17 +65,6 @@ class SecretsTest {
     return HexFormat.of().formatHex(mac.doFinal((name + "=" + value).getBytes(StandardCharsets.UTF_8))).substring(0, 12);
   }
 
-  static long hits(Database db, String sql, String canary) throws Exception {
-    try (Connection c = db.dataSource().getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-      ps.setBytes(1, canary.getBytes(StandardCharsets.UTF_8));
-      try (ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        long n = rs.getLong(1);
-        c.rollback();
-        return n;
-      }
-    }
-  }
 
   @Test
   void secretValuesReachTheTenantAndNothingElse() throws Exception {
@@ -88,10 +72,7 @@ class SecretsTest {
     DockerClient docker = nodes.docker();
     String canary = "canary-" + UUID.randomUUID();
     String canary2 = "canary2-" + UUID.randomUUID();
-    Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-    ListAppender<ILoggingEvent> logged = new ListAppender<>();
-    logged.start();
-    root.addAppender(logged);
+    ListAppender<ILoggingEvent> logged = TestNodes.captureLog();
     Config first = withKeys(nodes.config(), K1, "k1");
     String inspected;
     try {
@@ -147,18 +128,19 @@ class SecretsTest {
         call(node, "GET", "/api/tenants", null);
       }
       try (Database db = Database.open(DatabaseSettings.fromConfig(second))) {
-        for (String value : List.of(canary, canary2)) {
-          assertEquals(0, hits(db, "SELECT count(*) FROM event_journal WHERE position(? in event_payload) > 0", value));
-          assertEquals(0, hits(db, "SELECT count(*) FROM snapshot WHERE position(? in snapshot_payload) > 0", value));
-          assertEquals(0, hits(db, "SELECT count(*) FROM tenant_directory WHERE position(convert_from(?, 'UTF8') in "
+        for (String canaryValue : List.of(canary, canary2)) {
+          byte[] value = canaryValue.getBytes(StandardCharsets.UTF_8);
+          assertEquals(0, TestNodes.count(db, "SELECT count(*) FROM event_journal WHERE position(? in event_payload) > 0", value));
+          assertEquals(0, TestNodes.count(db, "SELECT count(*) FROM snapshot WHERE position(? in snapshot_payload) > 0", value));
+          assertEquals(0, TestNodes.count(db, "SELECT count(*) FROM tenant_directory WHERE position(convert_from(?, 'UTF8') in "
               + "concat_ws(' ', display_name, last_error, container_name)) > 0", value));
-          assertEquals(0, hits(db, "SELECT count(*) FROM tenant_logs WHERE position(convert_from(?, 'UTF8') in output) > 0",
+          assertEquals(0, TestNodes.count(db, "SELECT count(*) FROM tenant_logs WHERE position(convert_from(?, 'UTF8') in output) > 0",
               value));
-          assertEquals(0, hits(db, "SELECT count(*) FROM tenant_secrets WHERE position(? in ciphertext) > 0", value));
+          assertEquals(0, TestNodes.count(db, "SELECT count(*) FROM tenant_secrets WHERE position(? in ciphertext) > 0", value));
         }
       }
     } finally {
-      root.detachAppender(logged);
+      TestNodes.releaseLog(logged);
       nodes.removeContainers();
     }
     for (String value : List.of(canary, canary2)) {

@@ -94,13 +94,54 @@ final class TestNodes {
         .withPull(false).exec(new BuildImageResultCallback()).awaitImageId();
   }
 
-  static HttpResponse<String> call(BerthNode node, String method, String path, String body) throws Exception {
-    HttpRequest request = HttpRequest.newBuilder(
-            URI.create("http://127.0.0.1:" + node.adminAddress().getPort() + path))
+  /** A request with the break-glass token, and any further headers (name, value, ...). */
+  static HttpResponse<String> call(BerthNode node, String method, String path, String body, String... headers)
+      throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node.adminAddress().getPort() + path))
         .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
-        .header("Authorization", "Bearer " + TOKEN)
-        .build();
-    return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+        .header("Authorization", "Bearer " + TOKEN);
+    if (headers.length > 0) b.headers(headers);
+    return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** The one number a {@code SELECT count(*) ...} answers, read-only. */
+  static long count(berth.persistence.Database db, String sql, Object... params) throws Exception {
+    try (java.sql.Connection c = db.dataSource().getConnection(); java.sql.PreparedStatement ps = c.prepareStatement(sql)) {
+      for (int i = 0; i < params.length; i++) ps.setObject(i + 1, params[i]);
+      try (java.sql.ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        long n = rs.getLong(1);
+        c.rollback();
+        return n;
+      }
+    }
+  }
+
+  /** Starts keeping every log event of this JVM; stop with {@link #releaseLog}. */
+  static ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> captureLog() {
+    var logged = new ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>();
+    logged.start();
+    rootLogger().addAppender(logged);
+    return logged;
+  }
+
+  static void releaseLog(ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged) {
+    rootLogger().detachAppender(logged);
+  }
+
+  private static ch.qos.logback.classic.Logger rootLogger() {
+    return (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+  }
+
+  static final java.util.regex.Pattern SETUP_CODE =
+      java.util.regex.Pattern.compile("[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}");
+
+  /** The setup code a starting node printed (as captured from its log). */
+  static String setupCode(java.util.List<ch.qos.logback.classic.spi.ILoggingEvent> logged) {
+    return logged.stream().filter(e -> e.getLoggerName().equals(berth.api.SetupCode.class.getName()))
+        .map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage).map(SETUP_CODE::matcher)
+        .filter(java.util.regex.Matcher::find).map(java.util.regex.Matcher::group)
+        .findFirst().orElseThrow(() -> new AssertionError("the node printed no setup code"));
   }
 
   static JsonNode tenant(BerthNode node, String slug) throws Exception {

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import berth.api.SetupCode;
-import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -20,8 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.logging.Level;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
@@ -38,7 +34,6 @@ import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.logging.LoggingPreferences;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
-import org.slf4j.LoggerFactory;
 
 /**
  * The admin UI in Debian's Chromium (headless, driven by its chromedriver) against a real node,
@@ -50,7 +45,6 @@ import org.slf4j.LoggerFactory;
  */
 class UiTest {
   static final Duration WITHIN = Duration.ofSeconds(150);
-  static final Pattern CODE = Pattern.compile("[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}");
   static final String OWNER = "olga@berth.test";
   static final String HOSTILE = "<img src=x onerror=alert(1)>";
   static final Path SHOTS = Path.of("target", "ui-screenshots");
@@ -93,18 +87,13 @@ class UiTest {
   @Test
   void anOperatorOnboardsWatchesOpensAndTearsDownATenantInTheBrowser() throws Exception {
     TestNodes nodes = new TestNodes(dir);
-    Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-    ListAppender<ILoggingEvent> logged = new ListAppender<>();
-    logged.start();
-    root.addAppender(logged);
+    ListAppender<ILoggingEvent> logged = TestNodes.captureLog();
     String password = "pw-" + UUID.randomUUID();
     String canary = "canary-" + UUID.randomUUID();
     ChromeDriver driver = null;
     try (BerthNode node = BerthNode.start(nodes.config(), BerthNode.Hooks.NONE)) {
-      root.detachAppender(logged);
-      String code = logged.list.stream().filter(e -> e.getLoggerName().equals(SetupCode.class.getName()))
-          .map(ILoggingEvent::getFormattedMessage).map(CODE::matcher).filter(Matcher::find).map(Matcher::group)
-          .findFirst().orElseThrow(() -> new AssertionError("the node printed no setup code"));
+      TestNodes.releaseLog(logged);
+      String code = TestNodes.setupCode(logged.list);
       String admin = "http://127.0.0.1:" + node.adminAddress().getPort() + "/";
       driver = chromium(dir.resolve("chromium"));
 
@@ -244,7 +233,7 @@ class UiTest {
       awaitText(driver, By.id("tenant-phase"), "RETIRED");
       shot(driver, "10-tenant-retired");
     } finally {
-      root.detachAppender(logged);
+      TestNodes.releaseLog(logged);
       if (driver != null) driver.quit();
       nodes.removeContainers();
     }
