@@ -14,6 +14,7 @@ import org.apache.pekko.http.javadsl.server.Route;
 public final class AdminRoutes extends ApiDirectives {
   private final ClusterRoutes cluster;
   private final TenantRoutes tenants;
+  private final SessionRoutes sessions;
   private final AccountRoutes accounts;
   private final StreamRoutes streams;
   private final AuditRoutes audit;
@@ -34,7 +35,9 @@ public final class AdminRoutes extends ApiDirectives {
     this.cluster = new ClusterRoutes(system, settings, databaseAvailable, clock);
     this.tenants = new TenantRoutes(system, ports, settings, sso, databaseAvailable, clock);
     this.authenticator = new Authenticator(system, ports.credentials(), settings, clock);
-    this.accounts = new AccountRoutes(system, ports.credentials(), authenticator, settings, databaseAvailable, clock);
+    AccountDirectives.People people = AccountDirectives.People.of(system, ports.credentials(), authenticator, settings, clock);
+    this.sessions = new SessionRoutes(system, people, settings, databaseAvailable, clock);
+    this.accounts = new AccountRoutes(system, people, settings, databaseAvailable, clock);
     this.streams = new StreamRoutes(system, settings, databaseAvailable, clock);
     this.audit = new AuditRoutes(system, ports.audit(), settings, databaseAvailable, clock);
   }
@@ -43,7 +46,7 @@ public final class AdminRoutes extends ApiDirectives {
     return handleExceptions(exceptions(), () -> handleRejections(rejections(), () -> concat(
         ui.route(),
         pathPrefix("api", () -> respondWithDefaultHeaders(API_HEADERS, () -> correlated(correlationId -> concat(
-            accounts.publicRoute(correlationId),
+            sessions.publicRoute(correlationId),
             // the server's own input rules, for clients that check as the user types (the admin UI)
             path("rules", () -> get(() -> json(org.apache.pekko.http.javadsl.model.StatusCodes.OK, java.util.Map.of(
                 "slug", berth.tenant.Slug.pattern(), "slugText", berth.tenant.Slug.RULE_TEXT,
@@ -53,6 +56,7 @@ public final class AdminRoutes extends ApiDirectives {
                 tenants.route(caller, correlationId),
                 streams.route(caller),
                 audit.route(caller),
+                sessions.route(caller),
                 accounts.route(caller, correlationId))))))))));
   }
 }
