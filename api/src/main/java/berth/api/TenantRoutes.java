@@ -13,7 +13,6 @@ import berth.tenant.TenantCommand.Reply;
 import berth.tenant.TenantDirectory;
 import berth.tenant.TenantEntity;
 import berth.tenant.TenantEvent;
-import berth.tenant.TenantState;
 import berth.tenant.TenantView;
 import java.time.Clock;
 import java.util.List;
@@ -49,6 +48,7 @@ final class TenantRoutes extends ApiDirectives {
   private final LogArchive logs;
   private final SecretRoutes secrets;
   private final LogTailRoutes tail;
+  private final StateAt stateAt;
 
   TenantRoutes(ActorSystem<?> system, AdminPorts ports, ApiSettings settings, SsoIssuer sso,
       BooleanSupplier databaseAvailable, Clock clock) {
@@ -58,6 +58,7 @@ final class TenantRoutes extends ApiDirectives {
     this.tail = new LogTailRoutes(system, ports.driver(), settings, databaseAvailable, clock);
     this.directory = ports.directory();
     this.sso = sso;
+    this.stateAt = new StateAt(system, settings);
     this.journal = PersistenceQuery.get(system)
         .getReadJournalFor(CurrentEventsByPersistenceIdQuery.class, settings.readJournal());
   }
@@ -210,9 +211,9 @@ final class TenantRoutes extends ApiDirectives {
   }
 
   /**
-   * The tenant as it was at an instant: its journal replayed up to it with the entity's own fold
-   * ({@link TenantState#apply}), not a second reading of the events. A future instant gives the
-   * current state; one before the tenant existed, 404.
+   * The tenant as it was at an instant ({@link StateAt}: its journal replayed with the entity's own
+   * fold, from the latest snapshot before the instant). A future instant gives the current state; one
+   * before the tenant existed, 404.
    */
   private Route stateAt(String slug, Optional<String> atParam) {
     if (atParam.isEmpty()) return badRequest("parameter 'at' (an ISO-8601 instant) is required");
@@ -222,28 +223,16 @@ final class TenantRoutes extends ApiDirectives {
     } catch (java.time.format.DateTimeParseException e) {
       return badRequest("'at' is an ISO-8601 instant, e.g. 2026-11-27T09:00:00Z");
     }
-    // a prefix of the journal: the events up to the first one recorded after the instant (instants to
-    // the microsecond, as the audit trail and the database keep them)
-    record Fold(TenantState state, long applied, java.time.Instant first, boolean past) {}
-    CompletionStage<Fold> folded = journal
-        .currentEventsByPersistenceId(TenantEntity.persistenceId(slug).id(), 0L, Long.MAX_VALUE)
-        .map(env -> (TenantEvent) env.event())
-        .takeWhile(e -> !e.provenance().at().truncatedTo(java.time.temporal.ChronoUnit.MICROS).isAfter(at), true)
-        .runFold(new Fold(TenantState.empty(slug), 0, null, false), (f, e) -> {
-          java.time.Instant first = f.first() == null ? e.provenance().at() : f.first();
-          boolean after = e.provenance().at().truncatedTo(java.time.temporal.ChronoUnit.MICROS).isAfter(at);
-          return after ? new Fold(f.state(), f.applied(), first, true)
-              : new Fold(f.state().apply(e), f.applied() + 1, first, false);
-        }, system);
-    return onSuccess(folded, f -> {
-      if (f.first() == null) return complete(StatusCodes.NOT_FOUND, error("not_found", "no tenant '" + slug + "'"));
-      if (f.applied() == 0) {
+    return onSuccess(stateAt.of(slug, at), f -> {
+      if (f.eventsApplied() == 0 && f.first() == null) return complete(StatusCodes.NOT_FOUND, error("not_found", "no tenant '" + slug + "'"));
+      if (f.eventsApplied() == 0) {
         return complete(StatusCodes.NOT_FOUND, error("not_found",
             "tenant '" + slug + "' did not exist yet at " + at + " (first requested " + f.first() + ")"));
       }
       Map<String, Object> body = new java.util.LinkedHashMap<>();
       body.put("at", at);
-      body.put("eventsApplied", f.applied());
+      body.put("eventsApplied", f.eventsApplied());
+      body.put("replayedFromSnapshot", f.fromSnapshot() == 0 ? null : f.fromSnapshot());
       TenantView view = TenantView.of(f.state(), null);
       body.put("tenant", Tenant.of(view));
       body.put("recovering", view.recovering()); // a lost container being replaced, at that instant

@@ -15,6 +15,7 @@ import berth.tenant.TenantDriver;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -84,7 +85,8 @@ class AuditTest {
   @Test
   void theTrailTellsTheStoryVerifiesItsChainAndRebuildsTheSame() throws Exception {
     TestNodes nodes = new TestNodes(dir);
-    Config config = nodes.config();
+    // snapshots within the story: the state at an instant starts from one where it can
+    Config config = nodes.config().withValue("berth.tenant.snapshot-every", ConfigValueFactory.fromAnyRef(4));
     BerthNode.Hooks hooks = BerthNode.Hooks.wrapDriver(DoomedCreates::new);
     String canary = "canary-" + UUID.randomUUID();
     String correlation = "ticket-" + UUID.randomUUID().toString().substring(0, 8);
@@ -176,9 +178,15 @@ class AuditTest {
         assertFalse(export.body().contains(canary), "the secret's value is not in the export");
 
         // ---- the state at an instant: between every pair of events, what the journal said then
+        Set<Long> snapshotsUsed = new LinkedHashSet<>();
         for (int i = 0; i < story.size(); i++) {
           Instant at = Instant.parse(story.get(i).get("at").asText());
           JsonNode state = json(TestNodes.call(node, "GET", "/api/tenants/story/state?at=" + at, null));
+          if (!state.get("replayedFromSnapshot").isNull()) {
+            long from = state.get("replayedFromSnapshot").asLong();
+            assertTrue(from % 4 == 0 && from <= state.get("eventsApplied").asLong(), state.toString());
+            snapshotsUsed.add(from);
+          }
           // events recorded at the same instant (a create and its secrets) are all in the state at it
           int applied = (int) story.stream().filter(e -> !Instant.parse(e.get("at").asText()).isAfter(at)).count();
           assertEquals(applied, state.get("eventsApplied").asInt(), "at " + at);
@@ -188,6 +196,7 @@ class AuditTest {
             assertTrue(state.get("recovering").asBoolean(), "during healing the state shows the container lost");
           }
         }
+        assertTrue(story.size() >= 8 && !snapshotsUsed.isEmpty(), "replays started from snapshots: " + snapshotsUsed);
         JsonNode now = json(TestNodes.call(node, "GET", "/api/tenants/story/state?at=2999-01-01T00:00:00Z", null));
         assertEquals(TestNodes.tenant(node, "story").get("phase").asText(), now.get("tenant").get("phase").asText());
         HttpResponse<String> before = TestNodes.call(node, "GET", "/api/tenants/story/state?at=2000-01-01T00:00:00Z", null);
