@@ -19,6 +19,8 @@ import org.apache.pekko.persistence.SnapshotProtocol;
 import org.apache.pekko.persistence.SnapshotSelectionCriteria;
 import org.apache.pekko.persistence.query.PersistenceQuery;
 import org.apache.pekko.persistence.query.javadsl.CurrentEventsByPersistenceIdQuery;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
 
 /**
  * A tenant as it was at an instant: its journal replayed up to that instant with the entity's own
@@ -32,6 +34,9 @@ import org.apache.pekko.persistence.query.javadsl.CurrentEventsByPersistenceIdQu
 final class StateAt {
   /** The state, how many events it folds in (from the snapshot, and replayed), and the first event's instant when seen. */
   record Result(TenantState state, long eventsApplied, long fromSnapshot, Instant first) {}
+
+  static final long FIRST_WINDOW = 32;
+  static final long MAX_WINDOW = 4096;
 
   private final ActorSystem<?> system;
   private final CurrentEventsByPersistenceIdQuery journal;
@@ -68,7 +73,28 @@ final class StateAt {
   }
 
   private CompletionStage<Result> replay(String id, Result start, Instant at) {
-    return journal.currentEventsByPersistenceId(id, start.eventsApplied() + 1, Long.MAX_VALUE)
+    // in windows that start small and double, so that the few events after a snapshot cost one short
+    // query and a replay from the first event still reads in large batches
+    return Source.fromIterator(() -> new java.util.Iterator<long[]>() {
+          long from = start.eventsApplied() + 1;
+          long size = FIRST_WINDOW;
+
+          @Override
+          public boolean hasNext() {
+            return true;
+          }
+
+          @Override
+          public long[] next() {
+            long[] window = {from, from + size - 1};
+            from += size;
+            size = Math.min(size * 2, MAX_WINDOW);
+            return window;
+          }
+        })
+        .mapAsync(1, w -> journal.currentEventsByPersistenceId(id, w[0], w[1]).runWith(Sink.seq(), system))
+        .takeWhile(events -> !events.isEmpty())
+        .mapConcat(events -> events)
         .map(env -> (TenantEvent) env.event())
         .takeWhile(e -> !after(e, at), true)
         .runFold(start, (r, e) -> {

@@ -7,7 +7,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Timestamp;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import javax.sql.DataSource;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.ShardedDaemonProcessSettings;
@@ -26,7 +29,9 @@ import org.apache.pekko.projection.jdbc.javadsl.JdbcProjection;
 /**
  * Feeds the {@code audit_log} from every tenant and account event (tag {@code audit}), in the order the
  * read journal delivers them (journal order), exactly once, one instance in the cluster (a sharded
- * daemon process, like the tenant directory). Each row's hash chains it to the row before
+ * daemon process, like the tenant directory). Events are appended in groups (up to
+ * {@code berth.read-model.group-size} events, or what arrived within {@code group-within}), each group
+ * and its offset in one transaction: a rebuild of a long journal costs one commit per group, not one per event. Each row's hash chains it to the row before
  * ({@link AuditChain}); {@code seq} numbers the chain, {@code position} keeps the journal's place. An
  * event committed so late that the read journal delivers it behind a later one is appended when it
  * arrives (and logged): nothing is skipped, and a rebuild would then place it at its journal position.
@@ -41,7 +46,8 @@ public final class AuditProjection {
         EventSourcedProvider.eventsByTag(system, JdbcReadJournal.Identifier(), Provenance.AUDIT_TAG);
     var config = system.settings().config().getConfig("berth.read-model");
     var projection = JdbcProjection
-        .exactlyOnce(ID, source, () -> new DataSourceJdbcSession(dataSource), Handler::new, system)
+        .groupedWithin(ID, source, () -> new DataSourceJdbcSession(dataSource), Handler::new, system)
+        .withGroup(config.getInt("group-size"), config.getDuration("group-within"))
         .withRestartBackoff(config.getDuration("restart-min-backoff"), config.getDuration("restart-max-backoff"), 0.2);
     ShardedDaemonProcess.get(system).init(
         ProjectionBehavior.Command.class,
@@ -54,18 +60,17 @@ public final class AuditProjection {
 
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(AuditProjection.class);
 
-  /** Appends one entry, chained to the last one, in the projection's transaction. */
-  static final class Handler extends JdbcHandler<EventEnvelope<Object>, DataSourceJdbcSession> {
+  /** Appends a group of entries, each chained to the one before, in the projection's transaction. */
+  static final class Handler extends JdbcHandler<List<EventEnvelope<Object>>, DataSourceJdbcSession> {
     @Override
-    public void process(DataSourceJdbcSession session, EventEnvelope<Object> envelope) throws Exception {
-      long position = ((Sequence) envelope.offset()).value();
-      AuditEntry entry = AuditEntry.of(position, envelope.persistenceId(), envelope.sequenceNr(), envelope.event());
-      JsonNode details = AuditChain.detailsTree(entry.details());
+    public void process(DataSourceJdbcSession session, List<EventEnvelope<Object>> envelopes) throws Exception {
       session.withConnection(c -> {
-        try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM audit_log WHERE position = ?")) {
-          ps.setLong(1, position);
+        Set<Long> present = new HashSet<>(); // already appended (a replay after a crash)
+        try (PreparedStatement ps = c.prepareStatement("SELECT position FROM audit_log WHERE position = ANY (?)")) {
+          ps.setArray(1, c.createArrayOf("bigint",
+              envelopes.stream().map(e -> ((Sequence) e.offset()).value()).toArray()));
           try (ResultSet rs = ps.executeQuery()) {
-            if (rs.next()) return null; // already appended (a replay after a crash)
+            while (rs.next()) present.add(rs.getLong(1));
           }
         }
         long seq = 1;
@@ -79,33 +84,43 @@ public final class AuditProjection {
             previous = rs.getBytes(3);
           }
         }
-        if (position < headPosition) {
-          // committed late, behind an event already in the trail: appended now, at its own position
-          log.warn("Audit: event at journal position {} arrived after position {}; appended as entry {}",
-              position, headPosition, seq);
-        }
-        byte[] hash = AuditChain.hash(previous, AuditChain.canonical(seq, entry, details));
         try (PreparedStatement ps = c.prepareStatement("""
             INSERT INTO audit_log (seq, position, at, actor, action, resource_type, resource_id, sequence_nr, reason,
                                    correlation_id, outcome, source_address, user_agent, details, prev_hash, hash)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS JSONB), ?, ?)""")) {
-          ps.setLong(1, seq);
-          ps.setLong(2, entry.position());
-          ps.setTimestamp(3, Timestamp.from(entry.at()));
-          ps.setString(4, entry.actor());
-          ps.setString(5, entry.action());
-          ps.setString(6, entry.resourceType());
-          ps.setString(7, entry.resourceId());
-          ps.setLong(8, entry.sequenceNr());
-          ps.setString(9, entry.reason());
-          ps.setString(10, entry.correlationId());
-          ps.setString(11, entry.outcome());
-          ps.setString(12, entry.sourceAddress());
-          ps.setString(13, entry.userAgent());
-          ps.setString(14, details.toString());
-          ps.setBytes(15, previous);
-          ps.setBytes(16, hash);
-          ps.executeUpdate();
+          for (EventEnvelope<Object> envelope : envelopes) {
+            long position = ((Sequence) envelope.offset()).value();
+            if (!present.add(position)) continue;
+            AuditEntry entry = AuditEntry.of(position, envelope.persistenceId(), envelope.sequenceNr(), envelope.event());
+            JsonNode details = AuditChain.detailsTree(entry.details());
+            if (position < headPosition) {
+              // committed late, behind an event already in the trail: appended now, at its own position
+              log.warn("Audit: event at journal position {} arrived after position {}; appended as entry {}",
+                  position, headPosition, seq);
+            }
+            byte[] hash = AuditChain.hash(previous, AuditChain.canonical(seq, entry, details));
+            ps.setLong(1, seq);
+            ps.setLong(2, entry.position());
+            ps.setTimestamp(3, Timestamp.from(entry.at()));
+            ps.setString(4, entry.actor());
+            ps.setString(5, entry.action());
+            ps.setString(6, entry.resourceType());
+            ps.setString(7, entry.resourceId());
+            ps.setLong(8, entry.sequenceNr());
+            ps.setString(9, entry.reason());
+            ps.setString(10, entry.correlationId());
+            ps.setString(11, entry.outcome());
+            ps.setString(12, entry.sourceAddress());
+            ps.setString(13, entry.userAgent());
+            ps.setString(14, details.toString());
+            ps.setBytes(15, previous);
+            ps.setBytes(16, hash);
+            ps.addBatch();
+            previous = hash;
+            headPosition = Math.max(headPosition, position);
+            seq++;
+          }
+          ps.executeBatch();
         }
         return null;
       });

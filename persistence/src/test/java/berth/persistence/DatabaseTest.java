@@ -9,9 +9,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
+import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
+import org.postgresql.ds.PGSimpleDataSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The embedded database on a real PostgreSQL: schema by migrations, durability, crash leftovers. */
@@ -82,6 +87,42 @@ class DatabaseTest {
       ResultSet rs = c.createStatement().executeQuery("SELECT count(*) FROM event_journal");
       assertTrue(rs.next());
       assertTrue(Files.exists(pg.resolve("PG_VERSION")));
+    }
+  }
+
+  /**
+   * A journal written before the audit trail existed (schema version 7: tenant events tagged
+   * "tenant" only, account events untagged) gets its "audit" tags from the V8 migration, so the
+   * trail starts at the journal's beginning; other entities' events are left alone.
+   */
+  @Test
+  void theAuditMigrationTagsEveryTenantAndAccountEventOfAnOlderJournal() throws Exception {
+    try (EmbeddedPostgresServer pg = EmbeddedPostgresServer.start(dir.resolve("old"), 0)) {
+      PGSimpleDataSource ds = new PGSimpleDataSource();
+      ds.setUrl(pg.jdbcUrl());
+      ds.setUser("postgres");
+      Flyway.configure().dataSource(ds).locations("classpath:db/berth").table("berth_schema_history")
+          .target("7").load().migrate();
+      try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+        for (String id : List.of("Tenant|acme", "Tenant|acme", "Account|ops@example.com", "Other|x")) {
+          st.executeUpdate("INSERT INTO event_journal (persistence_id, sequence_number, writer, event_ser_id, "
+              + "event_ser_manifest, event_payload) VALUES ('" + id + "', "
+              + "(SELECT count(*) + 1 FROM event_journal WHERE persistence_id = '" + id + "'), 'w', 1, 'm', '\\x00')");
+        }
+        st.executeUpdate("INSERT INTO event_tag (event_id, tag) SELECT ordering, 'tenant' FROM event_journal "
+            + "WHERE persistence_id LIKE 'Tenant|%'");
+      }
+
+      Database.migrate(ds);
+
+      try (Connection c = ds.getConnection(); Statement st = c.createStatement();
+          ResultSet rs = st.executeQuery("SELECT j.persistence_id, string_agg(t.tag, ',' ORDER BY t.tag) FROM event_journal j "
+              + "LEFT JOIN event_tag t ON t.event_id = j.ordering GROUP BY j.ordering, j.persistence_id ORDER BY j.ordering")) {
+        List<String> tagged = new ArrayList<>();
+        while (rs.next()) tagged.add(rs.getString(1) + "=" + rs.getString(2));
+        assertEquals(List.of("Tenant|acme=audit,tenant", "Tenant|acme=audit,tenant", "Account|ops@example.com=audit",
+            "Other|x=null"), tagged);
+      }
     }
   }
 }
