@@ -2,6 +2,12 @@ package berth.persistence;
 
 import berth.audit.AuditChain;
 import berth.audit.AuditEntry;
+import berth.audit.SpecDiff;
+import berth.tenant.TenantEvent;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.sql.Connection;
+import java.util.HashMap;
+import java.util.Map;
 import berth.tenant.Provenance;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.sql.PreparedStatement;
@@ -84,6 +90,7 @@ public final class AuditProjection {
             previous = rs.getBytes(3);
           }
         }
+        Map<String, JsonNode> specs = new HashMap<>(); // the last spec of each tenant in this group
         try (PreparedStatement ps = c.prepareStatement("""
             INSERT INTO audit_log (seq, position, at, actor, action, resource_type, resource_id, sequence_nr, reason,
                                    correlation_id, outcome, source_address, user_agent, details, prev_hash, hash)
@@ -93,6 +100,13 @@ public final class AuditProjection {
             if (!present.add(position)) continue;
             AuditEntry entry = AuditEntry.of(position, envelope.persistenceId(), envelope.sequenceNr(), envelope.event());
             JsonNode details = AuditChain.detailsTree(entry.details());
+            if (envelope.event() instanceof TenantEvent.ProvisioningRequested && details.has("spec")) {
+              // a new incarnation: what its spec changed from the one before
+              JsonNode before = specs.containsKey(entry.resourceId()) ? specs.get(entry.resourceId())
+                  : previousSpec(c, entry.resourceId());
+              specs.put(entry.resourceId(), details.get("spec"));
+              if (before != null) ((ObjectNode) details).set("specChanges", SpecDiff.between(before, details.get("spec")));
+            }
             if (position < headPosition) {
               // committed late, behind an event already in the trail: appended now, at its own position
               log.warn("Audit: event at journal position {} arrived after position {}; appended as entry {}",
@@ -125,5 +139,20 @@ public final class AuditProjection {
         return null;
       });
     }
+
+    /** The spec of the tenant's latest incarnation already in the trail, if any. */
+    private static JsonNode previousSpec(Connection c, String tenant) throws java.sql.SQLException {
+      try (PreparedStatement ps = c.prepareStatement("SELECT details->>'spec' FROM audit_log WHERE resource_type = 'tenant'"
+          + " AND resource_id = ? AND action = 'ProvisioningRequested' ORDER BY seq DESC LIMIT 1")) {
+        ps.setString(1, tenant);
+        try (ResultSet rs = ps.executeQuery()) {
+          return rs.next() && rs.getString(1) != null ? SPEC_READER.readTree(rs.getString(1)) : null;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+          throw new java.sql.SQLException("unreadable spec in the audit trail of " + tenant, e);
+        }
+      }
+    }
   }
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper SPEC_READER = new com.fasterxml.jackson.databind.ObjectMapper();
 }

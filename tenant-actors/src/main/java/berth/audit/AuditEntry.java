@@ -13,7 +13,8 @@ import java.time.Instant;
  * API), and how it ended. {@code position} is the event's place in the journal
  * (its global ordering), which orders the trail and its hash chain. {@code details} is the event's
  * public JSON view ({@link EventJson}, {@link AccountEventJson}): no secret value can reach it, since
- * no event holds one.
+ * no event holds one. The projection adds {@code specChanges} to a later incarnation's
+ * {@code ProvisioningRequested} ({@link SpecDiff}).
  */
 public record AuditEntry(long position, Instant at, String actor, String action, String resourceType,
     String resourceId, long sequenceNr, String reason, String correlationId, String outcome, String sourceAddress,
