@@ -61,14 +61,15 @@ export function tenantPage(view, [slug]) {
   function renderProgress() {
     const p = tenant.phase;
     const busy = p === 'PROVISIONING' || p === 'INITIALIZING' || p === 'TEARING_DOWN';
-    const key = [p, tenant.step, tenant.attempt, tenant.lastAttemptError, tenant.updatedAt,
+    const key = [p, tenant.step, tenant.attempt, tenant.lastAttemptError, tenant.waitingForSlot, tenant.updatedAt,
       tenant.failure && tenant.failure.reason, tenant.lastError].join('|');
     if (key !== progressKey) {
       progressKey = key;
       fill(progress,
         h('strong', {}, p === 'READY' ? 'Ready' : p === 'FAILED' ? 'Failed' : p === 'RETIRED' ? 'Retired' : 'In progress'),
-        ' · ', h('span', {id: 'tenant-step'}, tenant.step
-          ? 'step ' + tenant.step + (tenant.attempt ? ', attempt ' + tenant.attempt : '')
+        ' · ', h('span', {id: 'tenant-step'}, tenant.step && tenant.waitingForSlot
+          ? 'step ' + tenant.step + ', waiting for a slot (' + tenant.waitingForSlot + ' in line)'
+          : tenant.step ? 'step ' + tenant.step + (tenant.attempt ? ', attempt ' + tenant.attempt : '')
           : busy ? 'waiting for the next step' : 'no step owed'),
         ' · ', h('span', {id: 'tenant-elapsed'}),
         tenant.failure ? h('p', {id: 'tenant-error', class: 'error'}, 'Failed in ' + tenant.failure.phase + ' at '

@@ -33,6 +33,7 @@ final class TenantJson {
       String step,
       int attempt,
       String lastAttemptError,
+      int waitingForSlot,
       Instant dataRetainedUntil,
       Instant createdAt,
       Instant updatedAt,
@@ -45,13 +46,13 @@ final class TenantJson {
       return new Tenant(t.slug(), t.displayName(), t.phase().name(), t.incarnation(), t.containerName(),
           t.containerId(), authority(t.endpoint()), f, f == null ? null : f.reason(),
           t.pendingStep() == null ? null : t.pendingStep().name(), t.attempt(), t.lastAttemptError(),
-          t.dataRetainedUntil(), t.createdAt(), t.updatedAt(), t.node());
+          t.waitingForSlot(), t.dataRetainedUntil(), t.createdAt(), t.updatedAt(), t.node());
     }
 
     /** From the read model, which lags the entities a little and knows no node or step. */
     static Tenant of(TenantSummary s) {
       return new Tenant(s.slug(), s.displayName(), s.phase().name(), s.incarnation(), s.containerName(),
-          s.containerId(), authority(s.endpoint()), null, s.lastError(), null, 0, null, s.retainedUntil(), s.createdAt(),
+          s.containerId(), authority(s.endpoint()), null, s.lastError(), null, 0, null, 0, s.retainedUntil(), s.createdAt(),
           s.updatedAt(), null);
     }
   }

@@ -67,10 +67,10 @@ public final class HttpTenantGuest implements TenantGuest {
         .header("Authorization", "Bearer " + credential).GET().build();
     return http.sendAsync(request, HttpResponse.BodyHandlers.discarding()).handle((response, error) -> {
       if (error != null) {
-        throw DriverException.retryable("health check of " + endpoint.authority() + " failed: " + why(error), null);
+        throw DriverException.notReady("health check of " + endpoint.authority() + " failed: " + why(error), null);
       }
       if (response.statusCode() / 100 != 2) {
-        throw DriverException.retryable("health check of " + endpoint.authority() + " answered " + response.statusCode(), null);
+        throw DriverException.notReady("health check of " + endpoint.authority() + " answered " + response.statusCode(), null);
       }
       return null;
     });

@@ -9,19 +9,34 @@ package berth.tenant;
 public final class DriverException extends RuntimeException {
   private final boolean retryable;
   private final boolean containerMissing;
+  private final boolean notReady;
 
-  private DriverException(String message, boolean retryable, boolean containerMissing, Throwable cause) {
+  private DriverException(String message, boolean retryable, boolean containerMissing, boolean notReady, Throwable cause) {
     super(message, cause);
     this.retryable = retryable;
     this.containerMissing = containerMissing;
+    this.notReady = notReady;
   }
 
   public static DriverException retryable(String message, Throwable cause) {
-    return new DriverException(message, true, false, cause);
+    return new DriverException(message, true, false, false, cause);
   }
 
   public static DriverException permanent(String message, Throwable cause) {
-    return new DriverException(message, false, false, cause);
+    return new DriverException(message, false, false, false, cause);
+  }
+
+  /**
+   * The tenant does not answer its health check (yet): a container that is still starting. Asked
+   * again at the health cadence ({@code berth.tenant.health-interval}) until the step's deadline,
+   * not retried with the backoff nor counted against the attempt budget.
+   */
+  public static DriverException notReady(String message, Throwable cause) {
+    return new DriverException(message, true, false, true, cause);
+  }
+
+  public boolean notReady() {
+    return notReady;
   }
 
   /**
@@ -29,7 +44,7 @@ public final class DriverException extends RuntimeException {
    * retrying as such: the tenant must create it again.
    */
   public static DriverException containerMissing(String message) {
-    return new DriverException(message, false, true, null);
+    return new DriverException(message, false, true, false, null);
   }
 
   public boolean containerMissing() {

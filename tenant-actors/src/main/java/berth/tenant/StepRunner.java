@@ -69,6 +69,10 @@ final class StepRunner {
   private Step budgetStep;
   private Phase budgetPhase;
   private int attempts;
+  /** Attempts that only found the tenant not healthy yet: not failures. */
+  private int healthWaits;
+  private boolean holdsSlot;
+  private final StepSlots slots;
   private String lastFailure;
   private Instant stepStartedAt;
   private boolean inspecting;
@@ -85,6 +89,7 @@ final class StepRunner {
     this.settings = settings;
     this.clock = clock;
     this.metrics = FleetMetrics.get(context.getSystem());
+    this.slots = StepSlots.get(context.getSystem());
   }
 
   /**
@@ -97,10 +102,18 @@ final class StepRunner {
       timers.cancel(RETRY_TIMER);
       timers.cancel(DEADLINE_TIMER);
       budgetStep = null; // the next step, even of the same kind, starts with a fresh budget
+      releaseSlot();
       return;
     }
     if (inFlight != null) {
       return;
+    }
+    if (!holdsSlot) {
+      // steps wait for a slot (StepSlots); the deadline starts when the step does, not while it waits
+      if (!slots.acquire(slug, context.getSelf())) {
+        return;
+      }
+      holdsSlot = true;
     }
     if (step != budgetStep || state.phase() != budgetPhase) {
       // a new step, or the same one owed again in another phase (init, then re-delivery when READY)
@@ -108,6 +121,7 @@ final class StepRunner {
       budgetStep = step;
       budgetPhase = state.phase();
       attempts = 0;
+      healthWaits = 0;
       lastFailure = null;
       stepStartedAt = clock.instant();
       // a call that never answers must not leave the tenant silently stuck: see overdue
@@ -123,11 +137,28 @@ final class StepRunner {
         : attemptFailed(step, attempt, error));
   }
 
-  /** The attempt of the step under way (0 when none has started) and why the one before failed, if it did. */
-  record Progress(int attempt, String lastFailure) {}
+  /**
+   * The attempt of the step under way (0 when none has started), why the one before failed, if it
+   * did, and the tenant's place in line for a slot (0 when it is not waiting).
+   */
+  record Progress(int attempt, String lastFailure, int waitingForSlot) {}
 
   Progress progress() {
-    return budgetStep == null ? new Progress(0, null) : new Progress(attempts, lastFailure);
+    int position = holdsSlot ? 0 : slots.position(slug);
+    return budgetStep == null ? new Progress(0, null, position) : new Progress(attempts, lastFailure, position);
+  }
+
+  /** The entity stopped: its slot, or its place in line, goes to the next tenant. */
+  void stopped() {
+    holdsSlot = false;
+    slots.release(slug);
+  }
+
+  private void releaseSlot() {
+    if (holdsSlot || slots.position(slug) > 0) {
+      holdsSlot = false;
+      slots.release(slug);
+    }
   }
 
   /** The next attempt of the owed step starts a fresh budget (an operator's retry). */
@@ -156,6 +187,8 @@ final class StepRunner {
       return overdue(o, state);
     } else if (signal instanceof ContainerObserved o) {
       return observed(o);
+    } else if (signal instanceof TenantCommand.SlotGranted) {
+      holdsSlot = true;
     }
     advance(state); // RetryStep: the backoff is over
     return Optional.empty();
@@ -189,7 +222,17 @@ final class StepRunner {
       return Optional.of(new ContainerMissing(f.step(), f.reason()));
     }
     boolean outOfTime = Duration.between(stepStartedAt, clock.instant()).compareTo(deadline(f.step())) >= 0;
-    boolean outOfAttempts = attempts >= settings.maxAttempts();
+    if (f.notReady() && !outOfTime) {
+      // still starting: asked again at the health cadence, not the backoff, and not a failed attempt
+      healthWaits++;
+      lastFailure = f.reason();
+      if (healthWaits == 1 || healthWaits % 40 == 0) {
+        context.getLog().info("Tenant {} not healthy yet ({} checks): {}", slug, healthWaits, f.reason());
+      }
+      timers.startSingleTimer(RETRY_TIMER, new RetryStep(f.step()), settings.healthInterval());
+      return Optional.empty();
+    }
+    boolean outOfAttempts = attempts - healthWaits >= settings.maxAttempts();
     if (!f.retryable() || outOfTime || outOfAttempts) {
       String why = !f.retryable() ? "permanent failure"
           : outOfTime ? "deadline of " + deadline(f.step()) + " exceeded"
@@ -217,7 +260,8 @@ final class StepRunner {
       // waiting out a backoff when time ran out: give up now, or the next attempt would run with no deadline
       timers.cancel(RETRY_TIMER);
       metrics.increment(FleetMetrics.STEP_FAILURES, "step", o.step().name().toLowerCase());
-      String why = "deadline of " + deadline(o.step()) + " exceeded while waiting to retry";
+      String why = "deadline of " + deadline(o.step()) + " exceeded while waiting to retry"
+          + (lastFailure == null ? "" : ": " + lastFailure);
       return Optional.of(new GaveUp(o.step(), why, attempts, o.step() + " failed: " + why));
     }
     if (inFlight != o.step()) {
@@ -328,7 +372,7 @@ final class StepRunner {
   private static AttemptFailed attemptFailed(Step step, long attempt, Throwable error) {
     Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     if (cause instanceof DriverException de) {
-      return new AttemptFailed(step, attempt, de.getMessage(), de.retryable(), de.containerMissing());
+      return new AttemptFailed(step, attempt, de.getMessage(), de.retryable(), de.containerMissing(), de.notReady());
     }
     // Unknown failures are retried: the step's deadline and attempt budget still bound them.
     return new AttemptFailed(step, attempt, cause.getClass().getSimpleName() + ": " + cause.getMessage(), true, false);

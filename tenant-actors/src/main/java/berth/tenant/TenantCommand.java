@@ -57,15 +57,25 @@ public sealed interface TenantCommand extends CborSerializable {
   record AttemptSucceeded(Step step, long attempt, ContainerInfo container, boolean adopted, long secretsVersion)
       implements StepSignal {}
 
-  /** @param containerMissing the step needed a container that does not exist (see DriverException) */
-  record AttemptFailed(Step step, long attempt, String reason, boolean retryable, boolean containerMissing)
-      implements StepSignal {}
+  /**
+   * @param containerMissing the step needed a container that does not exist (see DriverException)
+   * @param notReady the tenant is not healthy yet: asked again at the health cadence, not counted as a failure
+   */
+  record AttemptFailed(Step step, long attempt, String reason, boolean retryable, boolean containerMissing,
+      boolean notReady) implements StepSignal {
+    public AttemptFailed(Step step, long attempt, String reason, boolean retryable, boolean containerMissing) {
+      this(step, attempt, reason, retryable, containerMissing, false);
+    }
+  }
 
   /** A failed attempt's backoff is over. */
   record RetryStep(Step step) implements StepSignal {}
 
   /** The step's deadline has passed (a timer set when the step began). */
   record StepOverdue(Step step) implements StepSignal {}
+
+  /** The tenant's turn to run steps has come ({@link StepSlots}). */
+  record SlotGranted() implements StepSignal {}
 
   /**
    * What the driver saw of the container: {@code container} is null when there is none. When

@@ -58,6 +58,7 @@ import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
 
 /**
@@ -141,6 +142,7 @@ public final class TenantEntity
           }
           advance(state);
         })
+        .onSignal(PostStop.instance(), state -> runner.stopped())
         .build();
   }
 
@@ -360,7 +362,8 @@ public final class TenantEntity
 
   private Accepted accepted(TenantState s) {
     StepRunner.Progress p = runner.progress();
-    return new Accepted(TenantView.of(s, context.getSystem().address().toString(), p.attempt(), p.lastFailure()));
+    return new Accepted(TenantView.of(s, context.getSystem().address().toString(), p.attempt(), p.lastFailure(),
+        p.waitingForSlot()));
   }
 
   private ReplyEffect<TenantEvent, TenantState> accept(ActorRef<Reply> to, TenantState s) {

@@ -31,25 +31,28 @@ public record TenantView(
     Instant updatedAt,
     String node,
     int attempt,
-    String lastAttemptError)
+    String lastAttemptError,
+    int waitingForSlot)
     implements CborSerializable {
 
   /** @param phase the phase a retry resumes */
   public record Failure(Phase phase, Step step, String reason, Instant at) implements CborSerializable {}
 
   public static TenantView of(TenantState s, String node) {
-    return of(s, node, 0, null);
+    return of(s, node, 0, null, 0);
   }
 
   /**
    * @param attempt the attempt of the owed step under way (0: none), from the step runner, not the journal
    * @param lastAttemptError why the previous attempt of that step failed, while it is retried
+   * @param waitingForSlot the tenant's place in line for a slot to run its step (0: not waiting; {@link StepSlots})
    */
-  public static TenantView of(TenantState s, String node, int attempt, String lastAttemptError) {
+  public static TenantView of(TenantState s, String node, int attempt, String lastAttemptError, int waitingForSlot) {
     TenantState.Failure f = s.failure();
     return new TenantView(s.slug(), s.displayName(), s.phase(), s.incarnation(), s.containerName(), s.containerId(),
         s.endpoint(), f == null ? null : new Failure(f.phase(), f.step(), f.reason(), f.at()), s.pendingStep(),
         s.recovering(), s.retention() == null ? null : s.retention().until(), s.operationCorrelationId(), s.createdAt(), s.updatedAt(), node,
-        s.pendingStep() == null ? 0 : attempt, s.pendingStep() == null ? null : lastAttemptError);
+        s.pendingStep() == null ? 0 : attempt, s.pendingStep() == null ? null : lastAttemptError,
+        s.pendingStep() == null ? 0 : waitingForSlot);
   }
 }

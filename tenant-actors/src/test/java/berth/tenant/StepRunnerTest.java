@@ -66,8 +66,13 @@ class StepRunnerTest {
 
   /** Wake: advance with the current state. StepSignal: hand it to the runner. Retry: a fresh budget. */
   Behavior<TenantCommand> host(TenantSettings settings) {
+    return host(settings, "acme", state, outcomes.ref());
+  }
+
+  Behavior<TenantCommand> host(TenantSettings settings, String slug, AtomicReference<TenantState> state,
+      ActorRef<Outcome> outcomes) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
-      StepRunner runner = new StepRunner("acme", ctx, timers, TenantPorts.of(driver, guest), settings, Clock.systemUTC());
+      StepRunner runner = new StepRunner(slug, ctx, timers, TenantPorts.of(driver, guest), settings, Clock.systemUTC());
       return Behaviors.receive(TenantCommand.class)
           .onMessage(TenantCommand.Wake.class, w -> {
             runner.advance(state.get());
@@ -82,7 +87,17 @@ class StepRunnerTest {
             return Behaviors.same();
           })
           .onMessage(TenantCommand.StepSignal.class, signal -> {
-            runner.on(signal, state.get()).ifPresent(outcomes.ref()::tell);
+            runner.on(signal, state.get()).ifPresent(outcomes::tell);
+            return Behaviors.same();
+          })
+          .onMessage(TenantCommand.Get.class, g -> {
+            StepRunner.Progress p = runner.progress();
+            g.replyTo().tell(new TenantCommand.Accepted(TenantView.of(state.get(), null, p.attempt(), p.lastFailure(),
+                p.waitingForSlot())));
+            return Behaviors.same();
+          })
+          .onSignal(org.apache.pekko.actor.typed.PostStop.class, stop -> {
+            runner.stopped();
             return Behaviors.same();
           })
           .build();
@@ -204,5 +219,89 @@ class StepRunnerTest {
     Succeeded removed = assertInstanceOf(Succeeded.class, outcomes.receiveMessage(Duration.ofSeconds(5)));
     assertEquals(Step.REMOVE, removed.step());
     assertEquals(List.of("CREATE", "REMOVE"), driver.log());
+  }
+
+  // ---------------------------------------------------------------- health cadence and admission
+
+  static TenantState initializing(String slug) {
+    Instant now = Instant.now();
+    Provenance p = new Provenance("alice", "onboarding", now, "corr-" + slug);
+    TenantSettings s = TenantEntityTest.settings;
+    return TenantState.empty(slug).apply(new TenantEvent.ProvisioningRequested(slug, slug, 1, s.specFor(slug, 1),
+            s.containerName(slug), s.volumeName(slug), p))
+        .apply(new TenantEvent.ContainerCreated("c-" + slug, false, p))
+        .apply(new TenantEvent.ContainerStarted("c-" + slug, new Endpoint("127.0.0.1", 40000), p));
+  }
+
+  @Test
+  void aStartingTenantIsAskedForItsHealthAtItsOwnCadenceAndNotFailedForIt() {
+    // three attempts and a long backoff: with health checks counted as failed attempts the step would
+    // fail after three of the twenty checks, or take minutes of backoff
+    TenantSettings s = settings("berth.tenant { health-interval = 20ms, retry { min-backoff = 10s, max-backoff = 10s,"
+        + " max-attempts = 3 } }");
+    state.set(initializing("acme"));
+    guest.unhealthyFor(20);
+    start(s);
+    Succeeded ok = assertInstanceOf(Succeeded.class, outcomes.receiveMessage(Duration.ofSeconds(10)));
+    assertEquals(Step.INITIALIZE, ok.step());
+    assertEquals(21, guest.probes());
+  }
+
+  @Test
+  void aGuestThatNeverBecomesHealthyIsFailedByTheDeadlineNotByTheAttemptBudget() {
+    TenantSettings s = settings("berth.tenant { health-interval = 20ms, step-deadline.initialize = 500ms,"
+        + " retry.max-attempts = 3 }");
+    state.set(initializing("acme"));
+    guest.neverHealthy();
+    start(s);
+    GaveUp gaveUp = assertInstanceOf(GaveUp.class, outcomes.receiveMessage(Duration.ofSeconds(10)));
+    assertTrue(gaveUp.reason().startsWith("deadline of PT0.5S exceeded") && gaveUp.reason().contains("connection refused"),
+        gaveUp.reason());
+    assertTrue(guest.probes() > 3, guest.probes() + " checks");
+  }
+
+  @Test
+  void stepsBeyondTheNodesSlotsWaitInLineWithoutTheirDeadlineRunningAndGoOnInTurn() {
+    ActorTestKit kit = ActorTestKit.create("admission", ConfigFactory.parseString("berth.tenant.concurrent-steps = 1")
+        .withFallback(TenantEntityTest.CONFIG));
+    try {
+      TenantSettings s = settings("berth.tenant.step-deadline.create = 700ms");
+      driver.hold(Op.CREATE);
+      TestProbe<Outcome> first = kit.createTestProbe();
+      TestProbe<Outcome> second = kit.createTestProbe();
+      AtomicReference<TenantState> a = new AtomicReference<>(provisioning());
+      AtomicReference<TenantState> b = new AtomicReference<>(TenantState.empty("bravo").apply(
+          new TenantEvent.ProvisioningRequested("bravo", "Bravo", 1, TenantEntityTest.settings.specFor("bravo", 1),
+              TenantEntityTest.settings.containerName("bravo"), TenantEntityTest.settings.volumeName("bravo"),
+              new Provenance("alice", "onboarding", Instant.now(), "corr-b"))));
+      ActorRef<TenantCommand> acme = kit.spawn(host(s, "acme", a, first.ref()));
+      acme.tell(new TenantCommand.Wake());
+      TestProbe<TenantCommand.Reply> replies = kit.createTestProbe();
+      // acme holds the only slot (its create hangs); bravo waits, first in line
+      ActorRef<TenantCommand> bravo = kit.spawn(host(s, "bravo", b, second.ref()));
+      bravo.tell(new TenantCommand.Wake());
+      replies.awaitAssert(() -> {
+        bravo.tell(new TenantCommand.Get(replies.ref()));
+        TenantView v = ((TenantCommand.Accepted) replies.receiveMessage()).tenant();
+        assertEquals(1, v.waitingForSlot());
+        return null;
+      });
+      // acme's create is wedged at its deadline; bravo has waited longer than that, and was not failed
+      GaveUp wedged = assertInstanceOf(GaveUp.class, first.receiveMessage(Duration.ofSeconds(10)));
+      assertTrue(wedged.reason().startsWith("wedged"), wedged.reason());
+      second.expectNoMessage(Duration.ofMillis(300));
+      assertEquals(1, driver.calls(Op.CREATE), "bravo did not start while acme held the slot");
+      // acme gives up (it owes no step now): its slot goes to bravo, whose create now runs and succeeds
+      driver.release(Op.CREATE);
+      a.set(a.get().apply(new TenantEvent.StepFailed(Phase.PROVISIONING, Step.CREATE, wedged.reason(), 1,
+          new Provenance("system", "wedged", Instant.now(), "corr-1"))));
+      acme.tell(new TenantCommand.Wake());
+      Succeeded ok = assertInstanceOf(Succeeded.class, second.receiveMessage(Duration.ofSeconds(10)));
+      assertEquals(Step.CREATE, ok.step());
+      bravo.tell(new TenantCommand.Get(replies.ref()));
+      assertEquals(0, ((TenantCommand.Accepted) replies.receiveMessage()).tenant().waitingForSlot());
+    } finally {
+      kit.shutdownTestKit();
+    }
   }
 }

@@ -48,6 +48,11 @@ class TenantEntityTest {
   static final Config CONFIG = ConfigFactory.parseString("""
       berth.tenant.retry { min-backoff = 5ms, max-backoff = 20ms, max-attempts = 4 }
       berth.tenant.snapshot-every = 5
+      berth.tenant.health-interval = 5ms
+      # a guest that never becomes healthy is failed by this deadline (health checks are not attempts)
+      berth.tenant.step-deadline.initialize = 3s
+      # entities of finished tests keep their slots: admission has its own test kit (StepRunnerTest)
+      berth.tenant.concurrent-steps = 1000
       # a busy 2-core machine (a suite running beside) can take seconds to answer: waits, not timings
       pekko.actor.testkit.typed.single-expect-default = 15s
       """).withFallback(EventSourcedBehaviorTestKit.config()).withFallback(ConfigFactory.load());
@@ -687,10 +692,12 @@ class TenantEntityTest {
         new TenantEvent.VolumePurged("berth-acme-data", p),
         new TenantEvent.SsoHandoffIssued("t-1", p.at(), p),
         new TenantCommand.RecordHandoff("t-1", p.at(), p, probe.ref()),
-        new Accepted(TenantView.of(state, "pekko://berth@127.0.0.1:25520", 2, "daemon unreachable")),
+        new Accepted(TenantView.of(state, "pekko://berth@127.0.0.1:25520", 2, "daemon unreachable", 0)),
         new TenantCommand.Restore(p, probe.ref()),
         new TenantCommand.Purge(p, probe.ref()),
         new TenantCommand.PurgeExpired(),
+        new TenantCommand.SlotGranted(),
+        new TenantCommand.AttemptFailed(Step.INITIALIZE, 5, "not healthy yet", true, false, true),
         new ContainerLost("id", ContainerLoss.REMOVED, p),
         new ContainerRecovered("id", ep, p),
         state,
@@ -701,7 +708,7 @@ class TenantEntityTest {
     }
     // Guard: a new command or event type must be added above.
     assertEquals(15, TenantEvent.class.getPermittedSubclasses().length);
-    assertEquals(18, TenantCommand.class.getPermittedSubclasses().length - 1
+    assertEquals(19, TenantCommand.class.getPermittedSubclasses().length - 1
         + TenantCommand.StepSignal.class.getPermittedSubclasses().length
         + TenantCommand.Reply.class.getPermittedSubclasses().length);
   }

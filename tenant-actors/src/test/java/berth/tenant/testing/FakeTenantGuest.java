@@ -44,7 +44,7 @@ public final class FakeTenantGuest implements TenantGuest {
   public CompletionStage<Void> checkHealth(Endpoint endpoint, String credential) {
     probes.incrementAndGet();
     if (neverHealthy || unhealthyProbes.getAndDecrement() > 0) {
-      return CompletableFuture.failedFuture(DriverException.retryable("connection refused: " + endpoint.authority(), null));
+      return CompletableFuture.failedFuture(DriverException.notReady("connection refused: " + endpoint.authority(), null));
     }
     return CompletableFuture.completedFuture(null);
   }
