@@ -31,7 +31,7 @@ public final class MetricsRoutes extends AllDirectives {
   public Route route() {
     return path("metrics", () -> get(() -> {
       String text = PrometheusText.render(routes.get().all().values().stream().map(RouteTable.Route::phase).toList(),
-          FleetMetrics.get(system).snapshot());
+          FleetMetrics.get(system).snapshot(), berth.tenant.StepSlots.get(system));
       return complete(HttpEntities.create(TEXT, text.getBytes(StandardCharsets.UTF_8)));
     }));
   }

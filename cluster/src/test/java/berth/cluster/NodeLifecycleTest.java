@@ -11,6 +11,7 @@ import berth.tenant.Labels;
 import berth.tenant.TenantDriver;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.dockerjava.api.DockerClient;
+import com.typesafe.config.Config;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -173,6 +174,52 @@ class NodeLifecycleTest {
     @Override
     public CompletionStage<Created> create(ContainerSpec spec) {
       return real.create(spec).thenCompose(done -> new CompletableFuture<>());
+    }
+  }
+
+  /**
+   * Admission control on a real engine: with one slot, three tenants asked for at once are created one
+   * after another; while one runs the others show their place in line, and every one ends READY
+   * (its step deadline started when it left the line, not when it joined it).
+   */
+  @Test
+  void aBurstBeyondTheNodesSlotsWaitsInLineAndEveryTenantEndsReady() throws Exception {
+    Config config = com.typesafe.config.ConfigFactory.parseString("berth.tenant.concurrent-steps = 1")
+        .withFallback(nodes.config());
+    try (BerthNode node = BerthNode.start(config, BerthNode.Hooks.NONE)) {
+      List<String> slugs = List.of("burst-a", "burst-b", "burst-c");
+      for (String slug : slugs) {
+        assertEquals(202, call(node, "POST", "/api/tenants", "{\"slug\":\"" + slug + "\"}").statusCode());
+      }
+      // the line is visible: someone waits while another runs
+      java.util.Set<Integer> places = new java.util.TreeSet<>();
+      TestNodes.await("a tenant waiting for a slot", READY_WITHIN, () -> {
+        for (String slug : slugs) {
+          int place = TestNodes.tenant(node, slug).get("waitingForSlot").asInt();
+          if (place > 0) places.add(place);
+        }
+        return !places.isEmpty();
+      });
+      for (String slug : slugs) awaitPhase(node, slug, "READY", READY_WITHIN.multipliedBy(2));
+      for (String slug : slugs) assertEquals(0, TestNodes.tenant(node, slug).get("waitingForSlot").asInt());
+      // one at a time: each later tenant's container was created after the one before it was READY
+      List<java.time.Instant> created = new ArrayList<>();
+      List<java.time.Instant> ready = new ArrayList<>();
+      for (String slug : slugs) {
+        JsonNode events = TestNodes.JSON.readTree(call(node, "GET", "/api/tenants/" + slug + "/events", null).body())
+            .get("events");
+        for (JsonNode e : events) {
+          if (e.get("type").asText().equals("ContainerCreated")) created.add(java.time.Instant.parse(e.get("at").asText()));
+          if (e.get("type").asText().equals("TenantInitialized")) ready.add(java.time.Instant.parse(e.get("at").asText()));
+        }
+      }
+      created.sort(null);
+      ready.sort(null);
+      assertEquals(3, created.size());
+      assertTrue(!created.get(1).isBefore(ready.get(0)) && !created.get(2).isBefore(ready.get(1)),
+          "created " + created + ", ready " + ready);
+      for (String slug : slugs) call(node, "DELETE", "/api/tenants/" + slug, null);
+      for (String slug : slugs) awaitPhase(node, slug, "RETIRED", READY_WITHIN);
     }
   }
 }
