@@ -151,6 +151,39 @@ class KubernetesManifestsTest {
     assertEquals(real, berth.tenant.NodeSecret.resolve(real, keep, "x").value());
   }
 
+  /**
+   * The NetworkPolicy covers the Berth pods and every port they listen on (a port it leaves out would
+   * be closed): remoting only from Berth pods, the admin API only from a labelled namespace, the
+   * router from anyone.
+   */
+  @Test
+  void theNetworkPolicyAdmitsRemotingOnlyFromBerthPodsAndTheAdminPortOnlyWhereTheOperatorSays() {
+    JsonNode policy = kind("NetworkPolicy");
+    JsonNode deployment = kind("Deployment");
+    assertSubset(policy.at("/spec/podSelector/matchLabels"), deployment.at("/spec/template/metadata/labels"),
+        "the policy's pod selector");
+    assertEquals("Ingress", policy.at("/spec/policyTypes/0").asText());
+    Map<String, JsonNode> fromByPort = new HashMap<>();
+    policy.at("/spec/ingress").forEach(rule -> rule.path("ports").forEach(p -> fromByPort.put(p.path("port").asText(),
+        rule.path("from"))));
+    Set<String> containerPorts = new HashSet<>();
+    deployment.at("/spec/template/spec/containers/0/ports").forEach(p -> containerPorts.add(p.path("name").asText()));
+    assertEquals(containerPorts, fromByPort.keySet(), "every port the node listens on has its rule");
+
+    JsonNode remoting = fromByPort.get("remoting");
+    assertEquals(1, remoting.size());
+    assertSubset(remoting.at("/0/podSelector/matchLabels"), deployment.at("/spec/template/metadata/labels"),
+        "remoting's peers");
+    assertTrue(remoting.at("/0/namespaceSelector").isMissingNode() && remoting.at("/0/ipBlock").isMissingNode(),
+        "remoting from Berth pods only");
+    JsonNode admin = fromByPort.get("admin");
+    assertEquals(1, admin.size());
+    assertEquals("allowed", admin.at("/0/namespaceSelector/matchLabels/berth.dev~1admin").asText(),
+        "the admin port from a namespace the operator labels, nothing else");
+    assertTrue(admin.at("/0/podSelector").isMissingNode(), "not from tenant-facing pods");
+    assertTrue(fromByPort.get("router").isMissingNode() || fromByPort.get("router").isEmpty(), "the router from anyone");
+  }
+
   static void assertSubset(JsonNode selector, JsonNode labels, String what) {
     assertTrue(selector.isObject() && selector.size() > 0, what + " is empty");
     selector.fields().forEachRemaining(e ->
