@@ -120,8 +120,7 @@ berth_gone() { # slug: torn down, its data removed
 engine_once "${prefix}warm" >/dev/null; engine_gone "${prefix}warm"
 berth_create warm; await_phase warm READY 180; berth_gone warm
 
-echo
-echo "One at a time, $rounds rounds (ms):"
+[ "$rounds" -gt 0 ] && echo && echo "One at a time, $rounds rounds (ms):"
 : >"$CL_HOME/engine"; : >"$CL_HOME/berth"
 for i in $(seq 1 "$rounds"); do
   e=$(engine_once "${prefix}e$i"); engine_gone "${prefix}e$i"
@@ -132,23 +131,25 @@ for i in $(seq 1 "$rounds"); do
   echo "$e" >>"$CL_HOME/engine"
   [ "$b" != FAILED ] && echo "$b" >>"$CL_HOME/berth"
 done
-me=$(median <"$CL_HOME/engine"); mb=$(median <"$CL_HOME/berth")
-echo "  median: docker run + healthy $me ms, Berth create -> READY $mb ms, ratio $(awk "BEGIN {printf \"%.2f\", $mb / $me}")" \
+[ "$rounds" -gt 0 ] && me=$(median <"$CL_HOME/engine") && mb=$(median <"$CL_HOME/berth") && echo "  median: docker run + healthy $me ms, Berth create -> READY $mb ms, ratio $(awk "BEGIN {printf \"%.2f\", $mb / $me}")" \
   "($(wc -l <"$CL_HOME/berth") of $rounds READY)"
 
 for n in $bursts; do
   echo
   echo "Burst of $n at once:"
   t0=$(now_ms)
-  for i in $(seq 1 "$n"); do ( docker_run "${prefix}x$i" >/dev/null; healthy_after "${prefix}x$i" "$t0" >"$CL_HOME/x$i" ) & done
-  wait
+  jobs_=()
+  for i in $(seq 1 "$n"); do ( docker_run "${prefix}x$i" >/dev/null; healthy_after "${prefix}x$i" "$t0" >"$CL_HOME/x$i" ) & jobs_+=($!); done
+  wait "${jobs_[@]}" # (a bare wait would wait for the node too)
   engine_wall=$(cat "$CL_HOME"/x* | sort -n | tail -1)
-  for i in $(seq 1 "$n"); do engine_gone "${prefix}x$i" & done
-  wait
+  jobs_=()
+  for i in $(seq 1 "$n"); do engine_gone "${prefix}x$i" & jobs_+=($!); done
+  wait "${jobs_[@]}"
   echo "  docker run + healthy, $n at once: all healthy after $engine_wall ms"
   t0=$(now_ms)
-  for i in $(seq 1 "$n"); do berth_create "b$i" & done
-  wait
+  jobs_=()
+  for i in $(seq 1 "$n"); do berth_create "b$i" & jobs_+=($!); done
+  wait "${jobs_[@]}"
   ready=0; failed=0; max_queue=0
   deadline=$(($(date +%s) + 900))
   while :; do
@@ -164,7 +165,8 @@ for n in $bursts; do
   berth_wall=$(( $(now_ms) - t0 ))
   echo "  Berth, $n creates at once: $ready READY, $failed FAILED after $berth_wall ms (the last one was $max_queue in line at most)" \
     "ratio $(awk "BEGIN {printf \"%.2f\", $berth_wall / $engine_wall}")"
-  for i in $(seq 1 "$n"); do api -o /dev/null -X DELETE "http://127.0.0.1:$api/api/tenants/b$i" & done
-  wait
+  jobs_=()
+  for i in $(seq 1 "$n"); do api -o /dev/null -X DELETE "http://127.0.0.1:$api/api/tenants/b$i" & jobs_+=($!); done
+  wait "${jobs_[@]}"
   for i in $(seq 1 "$n"); do await_phase "b$i" RETIRED 300 || true; done
 done

@@ -216,8 +216,6 @@ final class StepRunner {
     if (state.pendingStep() != f.step()) {
       return supersededBy(state);
     }
-    metrics.increment(FleetMetrics.DRIVER_ERRORS, "step", f.step().name().toLowerCase(),
-        "kind", f.retryable() ? "retryable" : "permanent");
     if (f.step() == Step.START && f.containerMissing()) {
       return Optional.of(new ContainerMissing(f.step(), f.reason()));
     }
@@ -232,6 +230,8 @@ final class StepRunner {
       timers.startSingleTimer(RETRY_TIMER, new RetryStep(f.step()), settings.healthInterval());
       return Optional.empty();
     }
+    metrics.increment(FleetMetrics.DRIVER_ERRORS, "step", f.step().name().toLowerCase(),
+        "kind", f.retryable() ? "retryable" : "permanent");
     boolean outOfAttempts = attempts - healthWaits >= settings.maxAttempts();
     if (!f.retryable() || outOfTime || outOfAttempts) {
       String why = !f.retryable() ? "permanent failure"
@@ -242,7 +242,7 @@ final class StepRunner {
       return Optional.of(new GaveUp(f.step(), why + ": " + f.reason(), attempts, f.step() + " failed: " + why));
     }
     lastFailure = f.reason();
-    Duration delay = settings.backoff(attempts, ThreadLocalRandom.current().nextDouble());
+    Duration delay = settings.backoff(attempts - healthWaits, ThreadLocalRandom.current().nextDouble());
     context.getLog().info("Tenant {} step {} attempt {} failed, retrying in {} ms: {}",
         slug, f.step(), attempts, delay.toMillis(), f.reason());
     timers.startSingleTimer(RETRY_TIMER, new RetryStep(f.step()), delay);
