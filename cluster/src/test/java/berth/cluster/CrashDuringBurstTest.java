@@ -123,6 +123,7 @@ class CrashDuringBurstTest {
     List<String> acked = new ArrayList<>(acknowledged);
     assertTrue(acked.size() < 200, "the kill came mid-burst (" + acked.size() + " acknowledged)");
 
+    System.out.println("crash during burst: " + acked.size() + " of 200 creates acknowledged before the SIGKILL");
     node = start(api); // the same data directory: its embedded PostgreSQL, left running by the kill, is taken over
     awaitServing(api);
     List<String> lost = new ArrayList<>();
