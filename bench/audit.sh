@@ -52,7 +52,8 @@ trap cleanup EXIT
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(java -version 2>&1 | head -1)"
 javac --release 17 -cp "$CL_JAR" -d "$CL_HOME/classes" bench/AuditBench.java
 cl_start_postgres
-export BERTH_DB_URL="jdbc:postgresql://localhost:$CL_PG_PORT/postgres" BERTH_DB_USER=postgres BERTH_DB_PASSWORD=
+export BERTH_DB_URL="jdbc:postgresql://localhost:$CL_PG_PORT/postgres" BERTH_DB_USER=postgres \
+  BERTH_DB_PASSWORD="$(cat "$CL_HOME/postgres-password")"
 run() { java -Xmx1g -cp "$CL_JAR:$CL_HOME/classes" AuditBench "$@" 2> >(grep -v '^SLF4J\|INFO\|DEBUG' >&2); }
 
 run populate "$tenants" "$each" "$deep" "$CL_HOME/deep-instants" | tee "$CL_HOME/populate.out"

@@ -49,7 +49,7 @@ cl_start_node() { # i -> sets CL_NODE_PID; the node's log is appended to $CL_HOM
   CL_HOME=$(cd "$CL_HOME" && pwd) # the node runs in its own directory
   (cd "$CL_HOME/node-$1" && BERTH_REMOTE_PORT=$remote BERTH_API_PORT=$api BERTH_ROUTER_PORT=$router \
     BERTH_MANAGEMENT_PORT=$mgmt BERTH_SEED_NODES=$CL_SEEDS \
-    BERTH_DB_URL="jdbc:postgresql://localhost:$CL_PG_PORT/postgres" BERTH_DB_USER=postgres BERTH_DB_PASSWORD= \
+    BERTH_DB_URL="jdbc:postgresql://localhost:$CL_PG_PORT/postgres" BERTH_DB_USER=postgres BERTH_DB_PASSWORD="$(cat "$CL_HOME/postgres-password")" \
     BERTH_ADMIN_TOKEN=$CL_TOKEN BERTH_SSO_SECRET=$CL_SSO BERTH_GUEST_SECRET=$CL_GUEST BERTH_SECRETS_KEYS=$CL_SECRETS_KEYS \
     exec java ${CL_JAVA_OPTS:-} -jar "$CL_JAR" >>"$CL_HOME/node-$1.log" 2>&1) &
   CL_NODE_PID=$!

@@ -48,7 +48,7 @@ cl_start_postgres
 pids+=("$CL_PG_PID")
 
 echo
-echo "Berth local cluster: $n nodes, PostgreSQL on localhost:$CL_PG_PORT, logs in $CL_HOME/"
+echo "Berth local cluster: $n nodes, PostgreSQL on localhost:$CL_PG_PORT (user postgres, password in $CL_HOME/postgres-password), logs in $CL_HOME/"
 echo "  Admin token: $CL_TOKEN   (kept in $CL_HOME/admin-token)"
 for i in $(seq 1 "$n"); do
   cl_start_node "$i"

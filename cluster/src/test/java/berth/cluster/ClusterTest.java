@@ -86,7 +86,7 @@ class ClusterTest {
     env.put("BERTH_SEED_NODES", "127.0.0.1:" + seedPort);
     env.put("BERTH_DB_URL", pg.jdbcUrl());
     env.put("BERTH_DB_USER", "postgres");
-    env.put("BERTH_DB_PASSWORD", "");
+    env.put("BERTH_DB_PASSWORD", pg.password());
     env.put("BERTH_ADMIN_TOKEN", TestNodes.TOKEN);
     env.put("BERTH_SSO_SECRET", TestNodes.SSO_SECRET);
     env.put("BERTH_GUEST_SECRET", TestNodes.GUEST_SECRET);

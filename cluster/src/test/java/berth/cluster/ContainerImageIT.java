@@ -72,7 +72,7 @@ class ContainerImageIT {
       containerId = docker.createContainerCmd(tag)
           .withName("berth-it-node-" + nodes.run)
           .withEnv(List.of(
-              "BERTH_DB_URL=" + pg.jdbcUrl().replace("localhost", "127.0.0.1"), "BERTH_DB_USER=postgres", "BERTH_DB_PASSWORD=",
+              "BERTH_DB_URL=" + pg.jdbcUrl().replace("localhost", "127.0.0.1"), "BERTH_DB_USER=postgres", "BERTH_DB_PASSWORD=" + pg.password(),
               "BERTH_ADMIN_TOKEN=" + TestNodes.TOKEN, "BERTH_SSO_SECRET=" + TestNodes.SSO_SECRET,
               "BERTH_GUEST_SECRET=" + TestNodes.GUEST_SECRET,
               "BERTH_FLEET=" + nodes.fleet(), "BERTH_API_PORT=" + api, "BERTH_ROUTER_PORT=" + router,

@@ -31,8 +31,8 @@ class DatabaseOutageTest {
     Path pgData = dir.resolve("external-pg");
     int port = TestNodes.freePort();
     EmbeddedPostgresServer pg = EmbeddedPostgresServer.start(pgData, port);
-    var config = ConfigFactory.parseString("berth.db { url = \"%s\", user = postgres, password = \"\" }"
-        .formatted(pg.jdbcUrl())).withFallback(nodes.config());
+    var config = ConfigFactory.parseString("berth.db { url = \"%s\", user = postgres, password = \"%s\" }"
+        .formatted(pg.jdbcUrl(), pg.password())).withFallback(nodes.config());
     List<String> acknowledged = new ArrayList<>();
     try (BerthNode node = BerthNode.start(config, BerthNode.Hooks.NONE)) {
       assertEquals(202, call(node, "POST", "/api/tenants", "{\"slug\":\"before\"}").statusCode());

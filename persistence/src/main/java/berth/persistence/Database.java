@@ -36,7 +36,7 @@ public final class Database implements AutoCloseable {
     DatabaseSettings effective = configured;
     if (configured.embedded()) {
       embedded = EmbeddedPostgresServer.start(configured.embeddedDataDir(), configured.embeddedPort());
-      effective = configured.withUrl(embedded.jdbcUrl(), "postgres", "");
+      effective = configured.withUrl(embedded.jdbcUrl(), "postgres", embedded.password());
     }
     HikariDataSource ds = null;
     try {

