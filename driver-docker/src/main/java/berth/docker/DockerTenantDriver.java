@@ -219,19 +219,19 @@ public final class DockerTenantDriver implements TenantDriver {
     return call("inspect " + containerName, () -> inspectRaw(containerName).map(this::info));
   }
 
+  /**
+   * One list call for the whole fleet (the reconcile loop's view each pass): labels, state and the
+   * published port come with the listing, no inspection per container.
+   */
   @Override
   public CompletionStage<List<ContainerInfo>> listManaged() {
-    return call("list containers", () -> {
-      List<Container> all = docker.listContainersCmd()
-          .withShowAll(true)
-          .withLabelFilter(Map.of(Labels.MANAGED, "true", Labels.FLEET, settings.fleet()))
-          .exec();
-      return all.stream()
-          .map(c -> inspectRaw(c.getId()))
-          .flatMap(Optional::stream)
-          .map(this::info)
-          .toList();
-    });
+    return call("list containers", () -> docker.listContainersCmd()
+        .withShowAll(true)
+        .withLabelFilter(Map.of(Labels.MANAGED, "true", Labels.FLEET, settings.fleet()))
+        .exec()
+        .stream()
+        .map(this::info)
+        .toList());
   }
 
   @Override
@@ -307,6 +307,22 @@ public final class DockerTenantDriver implements TenantDriver {
     labels.put(Labels.MANAGED, "true");
     labels.put(Labels.FLEET, settings.fleet());
     return labels;
+  }
+
+  private ContainerInfo info(Container c) {
+    Map<String, String> labels = c.getLabels() == null ? Map.of() : c.getLabels();
+    boolean running = "running".equals(c.getState());
+    Endpoint endpoint = null;
+    if (running && c.getPorts() != null) {
+      endpoint = java.util.Arrays.stream(c.getPorts())
+          .filter(p -> p.getPublicPort() != null)
+          .findFirst()
+          .map(p -> new Endpoint(settings.publishedHost(), p.getPublicPort()))
+          .orElse(null);
+    }
+    String name = c.getNames() == null || c.getNames().length == 0 ? null
+        : c.getNames()[0].startsWith("/") ? c.getNames()[0].substring(1) : c.getNames()[0];
+    return new ContainerInfo(c.getId(), name, labels.get(Labels.TENANT), running, endpoint, labels);
   }
 
   private ContainerInfo info(InspectContainerResponse c) {

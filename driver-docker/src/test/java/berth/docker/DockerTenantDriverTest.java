@@ -245,6 +245,13 @@ class DockerTenantDriverTest {
     listed.forEach(c -> assertEquals(settings.fleet(), c.labels().get(Labels.FLEET)));
     assertNotNull(listed.get(0).tenantId());
     assertNotEquals(0, listed.size());
+    // the listing alone (no inspection) says what an inspection says, stopped and running
+    ContainerInfo created = listed.stream().filter(c -> c.id().equals(id)).findFirst().orElseThrow();
+    assertEquals(await(driver.inspect(spec.containerName())).orElseThrow(), created);
+    await(driver.start(spec.containerName(), spec.guestCredential()));
+    ContainerInfo running = await(driver.listManaged()).stream().filter(c -> c.id().equals(id)).findFirst().orElseThrow();
+    assertTrue(running.running() && running.endpoint() != null, running.toString());
+    assertEquals(await(driver.inspect(spec.containerName())).orElseThrow(), running);
   }
 
   @Test

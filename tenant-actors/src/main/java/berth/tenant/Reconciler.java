@@ -74,6 +74,8 @@ public final class Reconciler extends AbstractBehavior<Reconciler.Command> {
   /** Orphan candidates by container id, with when this instance first saw them orphaned. */
   private final Map<String, Instant> orphanedSince = new HashMap<>();
   private boolean firstPass = true;
+  /** A pass is under way (its directory or container listing not answered yet): the next tick skips. */
+  private boolean passing;
 
   public static void init(ActorSystem<?> system, TenantDirectory directory, TenantDriver driver, Settings settings,
       Clock clock) {
@@ -101,6 +103,12 @@ public final class Reconciler extends AbstractBehavior<Reconciler.Command> {
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessageEquals(Tick.INSTANCE, () -> {
+          if (passing) {
+            // a slow database or engine: passes never overlap, the next one starts after this one
+            getContext().getLog().debug("Reconcile: the previous pass is still running; skipping this tick");
+            return this;
+          }
+          passing = true;
           getContext().pipeToSelf(directory.list(), Listed::new);
           return this;
         })
@@ -113,6 +121,7 @@ public final class Reconciler extends AbstractBehavior<Reconciler.Command> {
 
   private Behavior<Command> wake(Listed listed) {
     if (listed.failure() != null) {
+      passing = false;
       getContext().getLog().warn("Reconcile: could not read the tenant directory: {}", listed.failure().toString());
       return this;
     }
@@ -136,6 +145,7 @@ public final class Reconciler extends AbstractBehavior<Reconciler.Command> {
   }
 
   private Behavior<Command> compare(Observed observed) {
+    passing = false;
     if (observed.failure() != null) {
       getContext().getLog().warn("Reconcile: could not list tenant containers: {}", observed.failure().toString());
       return this;
