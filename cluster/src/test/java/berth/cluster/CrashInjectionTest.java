@@ -129,7 +129,11 @@ class CrashInjectionTest {
     DockerClient docker = nodes.docker();
     List<String> provisioned = List.of("intent-a", "created-a", "started-a", "init-a");
     try {
-      try (BerthNode first = BerthNode.start(nodes.config(), BerthNode.Hooks.wrapDriver(DiesMidStep::new).wrapGuest(DiesMidInit::new))) {
+      // five steps hang on purpose until the node dies: each holds a slot, so the node must have five
+      // (admission control would otherwise queue the fifth until another's deadline failed it)
+      com.typesafe.config.Config firstConfig = nodes.config()
+          .withValue("berth.tenant.concurrent-steps", com.typesafe.config.ConfigValueFactory.fromAnyRef(8));
+      try (BerthNode first = BerthNode.start(firstConfig, BerthNode.Hooks.wrapDriver(DiesMidStep::new).wrapGuest(DiesMidInit::new))) {
         assertEquals(202, call(first, "POST", "/api/tenants", "{\"slug\":\"teardown-a\"}").statusCode());
         awaitPhase(first, "teardown-a", "READY", WITHIN);
         assertEquals(202, call(first, "DELETE", "/api/tenants/teardown-a", null).statusCode());
