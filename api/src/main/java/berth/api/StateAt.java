@@ -55,7 +55,12 @@ final class StateAt {
   CompletionStage<Result> of(String slug, Instant at) {
     String id = TenantEntity.persistenceId(slug).id();
     // saved in an earlier millisecond than the instant: its events were all recorded before it
-    long maxTimestamp = at.toEpochMilli() - 1;
+    long maxTimestamp;
+    try {
+      maxTimestamp = at.toEpochMilli() - 1;
+    } catch (ArithmeticException farAway) {
+      maxTimestamp = at.isBefore(Instant.EPOCH) ? -1 : Long.MAX_VALUE;
+    }
     SnapshotSelectionCriteria criteria = SnapshotSelectionCriteria.create(Long.MAX_VALUE, maxTimestamp);
     return Patterns.ask(snapshots, new SnapshotProtocol.LoadSnapshot(id, criteria, Long.MAX_VALUE), timeout)
         .thenCompose(answer -> {
@@ -66,6 +71,10 @@ final class StateAt {
               ((SnapshotProtocol.LoadSnapshotResult) answer).snapshot());
           Result start = found
               .filter(s -> s.snapshot() instanceof TenantState)
+              // saved by a node whose clock ran behind the events' (an entity moved between nodes):
+              // it holds a later state than the instant, so the replay starts at the first event
+              .filter(s -> ((TenantState) s.snapshot()).updatedAt() == null
+                  || !((TenantState) s.snapshot()).updatedAt().truncatedTo(ChronoUnit.MICROS).isAfter(at))
               .map(s -> new Result((TenantState) s.snapshot(), s.metadata().sequenceNr(), s.metadata().sequenceNr(), null))
               .orElseGet(() -> new Result(TenantState.empty(slug), 0, 0, null));
           return replay(id, start, at);

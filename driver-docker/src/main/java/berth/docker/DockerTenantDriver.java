@@ -311,7 +311,8 @@ public final class DockerTenantDriver implements TenantDriver {
 
   private ContainerInfo info(Container c) {
     Map<String, String> labels = c.getLabels() == null ? Map.of() : c.getLabels();
-    boolean running = "running".equals(c.getState());
+    // as an inspection says: a paused or restarting container counts as running
+    boolean running = java.util.Set.of("running", "paused", "restarting").contains(c.getState());
     Endpoint endpoint = null;
     if (running && c.getPorts() != null) {
       endpoint = java.util.Arrays.stream(c.getPorts())

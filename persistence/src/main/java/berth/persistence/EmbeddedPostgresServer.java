@@ -57,8 +57,13 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
       Files.createDirectories(dataDir);
       stopLeftoverServer(dataDir);
       Path passwordFile = passwordFile(dataDir);
-      String password = NodeSecret.resolve("", passwordFile, "the embedded PostgreSQL password (" + passwordFile + ")").value();
       boolean fresh = !Files.exists(dataDir.resolve("PG_VERSION"));
+      if (!fresh && !Files.exists(passwordFile) && Files.readString(dataDir.resolve("pg_hba.conf")).equals(PG_HBA)) {
+        // a new password would lock the node out of its own data
+        throw new IllegalStateException("the embedded PostgreSQL in " + dataDir + " asks for the password kept in "
+            + passwordFile + ", which is missing: restore it from the backup of the data directory");
+      }
+      String password = NodeSecret.resolve("", passwordFile, "the embedded PostgreSQL password (" + passwordFile + ")").value();
       EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
           .setDataDirectory(dataDir)
           .setCleanDataDirectory(false)
@@ -77,7 +82,8 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
         // from the file, and password authentication from the first start, on TCP and the socket
         builder.setLocaleConfig("pwfile", passwordFile.toString())
             .setLocaleConfig("auth-host", "scram-sha-256")
-            .setLocaleConfig("auth-local", "scram-sha-256");
+            .setLocaleConfig("auth-local", "scram-sha-256")
+            .setDataDirectoryCustomizer(dir -> writeHba(dir.toPath()));
       }
       if (port > 0) {
         builder.setPort(port);
@@ -112,9 +118,9 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
     }
     try (java.sql.Connection c = pg.getPostgresDatabase(java.util.Map.of("password", password)).getConnection();
         java.sql.Statement st = c.createStatement()) {
-      st.execute("SET password_encryption = 'scram-sha-256'");
-      st.execute("ALTER ROLE postgres PASSWORD '" + password.replace("'", "''") + "'");
-      Files.writeString(hba, PG_HBA);
+      // only a SCRAM verifier of the password is sent, never the password itself
+      c.unwrap(org.postgresql.PGConnection.class).alterUserPassword("postgres", password.toCharArray(), "scram-sha-256");
+      writeHba(dataDir);
       st.execute("SELECT pg_reload_conf()");
     } catch (java.sql.SQLException e) {
       throw new IOException("could not set password authentication on the embedded PostgreSQL in " + dataDir, e);
@@ -124,6 +130,18 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
 
   public int port() {
     return postgres.getPort();
+  }
+
+  /** Replaces pg_hba.conf in one step (a crash leaves the old file or the new one, never half of one). */
+  private static void writeHba(Path dataDir) {
+    try {
+      Path tmp = dataDir.resolve("pg_hba.conf.berth-tmp");
+      Files.writeString(tmp, PG_HBA);
+      Files.move(tmp, dataDir.resolve("pg_hba.conf"), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not write " + dataDir.resolve("pg_hba.conf"), e);
+    }
   }
 
   /** The process id of a server still running on {@code dataDir}, if any. */

@@ -144,6 +144,16 @@ class DatabaseTest {
         assertTrue(refused.getMessage().contains("password"), refused.getMessage());
       }
     }
+    // without its password file the node would be locked out: it refuses to start, and says why
+    Path file = EmbeddedPostgresServer.passwordFile(dir.resolve("pg"));
+    Path aside = Files.move(file, dir.resolve("aside"));
+    IllegalStateException missing = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+        () -> Database.open(settings()).close());
+    assertTrue(missing.getMessage().contains(file + ", which is missing"), missing.getMessage());
+    Files.move(aside, file);
+    try (Database again = Database.open(settings())) {
+      assertTrue(again.dataSource().getConnection().isValid(5));
+    }
   }
 
   /** A data directory made by an earlier version with trust authentication asks for the password from its next start. */

@@ -76,6 +76,7 @@ public final class Reconciler extends AbstractBehavior<Reconciler.Command> {
   private boolean firstPass = true;
   /** A pass is under way (its directory or container listing not answered yet): the next tick skips. */
   private boolean passing;
+  private Instant passStarted;
 
   public static void init(ActorSystem<?> system, TenantDirectory directory, TenantDriver driver, Settings settings,
       Clock clock) {
@@ -104,11 +105,17 @@ public final class Reconciler extends AbstractBehavior<Reconciler.Command> {
     return newReceiveBuilder()
         .onMessageEquals(Tick.INSTANCE, () -> {
           if (passing) {
-            // a slow database or engine: passes never overlap, the next one starts after this one
-            getContext().getLog().debug("Reconcile: the previous pass is still running; skipping this tick");
-            return this;
+            // a slow database or engine: a pass does not start while the previous one waits for its
+            // listings, unless those never came (a hung query): then it is given up on
+            Duration waited = Duration.between(passStarted, clock.instant());
+            if (waited.compareTo(settings.interval().multipliedBy(4).plusMinutes(1)) < 0) {
+              getContext().getLog().debug("Reconcile: the previous pass is still running; skipping this tick");
+              return this;
+            }
+            getContext().getLog().warn("Reconcile: the previous pass got no listing in {}; starting another", waited);
           }
           passing = true;
+          passStarted = clock.instant();
           getContext().pipeToSelf(directory.list(), Listed::new);
           return this;
         })

@@ -71,14 +71,19 @@ final class StepRunner {
   private int attempts;
   /** Attempts that only found the tenant not healthy yet: not failures. */
   private int healthWaits;
-  private boolean holdsSlot;
-  private final StepSlots slots;
+  private final SlotHolder slot;
   private String lastFailure;
   private Instant stepStartedAt;
   private boolean inspecting;
 
   StepRunner(String slug, ActorContext<TenantCommand> context, TimerScheduler<TenantCommand> timers,
       TenantPorts ports, TenantSettings settings, Clock clock) {
+    this(slug, context, timers, ports, settings, clock, () -> {});
+  }
+
+  /** @param keepAlive sends the entity a message through its shard (so that waiting in line is not idleness) */
+  StepRunner(String slug, ActorContext<TenantCommand> context, TimerScheduler<TenantCommand> timers,
+      TenantPorts ports, TenantSettings settings, Clock clock, Runnable keepAlive) {
     this.slug = slug;
     this.context = context;
     this.timers = timers;
@@ -89,7 +94,7 @@ final class StepRunner {
     this.settings = settings;
     this.clock = clock;
     this.metrics = FleetMetrics.get(context.getSystem());
-    this.slots = StepSlots.get(context.getSystem());
+    this.slot = new SlotHolder(slug, StepSlots.get(context.getSystem()), context.getSelf(), timers, keepAlive);
   }
 
   /**
@@ -102,18 +107,14 @@ final class StepRunner {
       timers.cancel(RETRY_TIMER);
       timers.cancel(DEADLINE_TIMER);
       budgetStep = null; // the next step, even of the same kind, starts with a fresh budget
-      releaseSlot();
+      slot.release();
       return;
     }
     if (inFlight != null) {
       return;
     }
-    if (!holdsSlot) {
-      // steps wait for a slot (StepSlots); the deadline starts when the step does, not while it waits
-      if (!slots.acquire(slug, context.getSelf())) {
-        return;
-      }
-      holdsSlot = true;
+    if (!slot.acquire()) {
+      return; // in line for a slot (StepSlots): the deadline starts when the step does, not while it waits
     }
     if (step != budgetStep || state.phase() != budgetPhase) {
       // a new step, or the same one owed again in another phase (init, then re-delivery when READY)
@@ -144,21 +145,13 @@ final class StepRunner {
   record Progress(int attempt, String lastFailure, int waitingForSlot) {}
 
   Progress progress() {
-    int position = holdsSlot ? 0 : slots.position(slug);
+    int position = slot.placeInLine();
     return budgetStep == null ? new Progress(0, null, position) : new Progress(attempts, lastFailure, position);
   }
 
   /** The entity stopped: its slot, or its place in line, goes to the next tenant. */
   void stopped() {
-    holdsSlot = false;
-    slots.release(slug);
-  }
-
-  private void releaseSlot() {
-    if (holdsSlot || slots.position(slug) > 0) {
-      holdsSlot = false;
-      slots.release(slug);
-    }
+    slot.release();
   }
 
   /** The next attempt of the owed step starts a fresh budget (an operator's retry). */
@@ -187,9 +180,11 @@ final class StepRunner {
       return overdue(o, state);
     } else if (signal instanceof ContainerObserved o) {
       return observed(o);
-    } else if (signal instanceof TenantCommand.SlotGranted) {
-      holdsSlot = true;
+    } else if (signal instanceof TenantCommand.StillWaiting) {
+      slot.stillWaiting(); // its Wake, through the shard, runs advance
+      return Optional.empty();
     }
+    // SlotGranted: advance asks for the slot again, which is now the tenant's (a late grant is not trusted)
     advance(state); // RetryStep: the backoff is over
     return Optional.empty();
   }
@@ -236,7 +231,7 @@ final class StepRunner {
     if (!f.retryable() || outOfTime || outOfAttempts) {
       String why = !f.retryable() ? "permanent failure"
           : outOfTime ? "deadline of " + deadline(f.step()) + " exceeded"
-          : attempts + " attempts exhausted";
+          : (attempts - healthWaits) + " attempts exhausted";
       context.getLog().warn("Tenant {} step {} failed ({}): {}", slug, f.step(), why, f.reason());
       metrics.increment(FleetMetrics.STEP_FAILURES, "step", f.step().name().toLowerCase());
       return Optional.of(new GaveUp(f.step(), why + ": " + f.reason(), attempts, f.step() + " failed: " + why));
@@ -268,6 +263,14 @@ final class StepRunner {
       return Optional.empty();
     }
     inFlight = null; // its answer, if it ever comes, no longer matches an attempt in flight
+    if (healthWaits > 0 && state.pendingStep() == o.step()) {
+      // a tenant that was still starting, its last check (or its init) out when time ran out
+      metrics.increment(FleetMetrics.STEP_FAILURES, "step", o.step().name().toLowerCase());
+      String why = "deadline of " + deadline(o.step()) + " exceeded before the tenant was healthy and initialized"
+          + (lastFailure == null ? "" : " (last check: " + lastFailure + ")");
+      context.getLog().warn("Tenant {} step {} failed: {}", slug, o.step(), why);
+      return Optional.of(new GaveUp(o.step(), why, attempts - healthWaits, o.step() + " failed: not healthy in time"));
+    }
     metrics.increment(FleetMetrics.WEDGED, "step", o.step().name().toLowerCase());
     if (state.pendingStep() != o.step()) {
       // superseded (a teardown arrived while it hung): stop waiting for it and do what is owed now;

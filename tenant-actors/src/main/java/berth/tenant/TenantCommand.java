@@ -77,6 +77,9 @@ public sealed interface TenantCommand extends CborSerializable {
   /** The tenant's turn to run steps has come ({@link StepSlots}). */
   record SlotGranted() implements StepSignal {}
 
+  /** Still in line for a slot: time to remind the shard this entity is busy, not idle. */
+  record StillWaiting() implements StepSignal {}
+
   /**
    * What the driver saw of the container: {@code container} is null when there is none. When
    * {@code inspected} is false the driver could not tell, and {@code container} means nothing.

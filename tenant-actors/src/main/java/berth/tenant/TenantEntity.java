@@ -92,12 +92,21 @@ public final class TenantEntity
 
   /** Registers the entity with cluster sharding on this node. */
   public static void init(ActorSystem<?> system, TenantPorts ports, TenantSettings settings, Clock clock) {
-    ClusterSharding.get(system).init(Entity.of(TYPE_KEY, ctx -> create(ctx.getEntityId(), ports, settings, clock)));
+    ClusterSharding sharding = ClusterSharding.get(system);
+    // a tenant waiting in line for a slot gets no messages; one sent to itself through the shard keeps
+    // the shard from passivating it as idle (which would drop it from the line)
+    sharding.init(Entity.of(TYPE_KEY, ctx -> create(ctx.getEntityId(), ports, settings, clock,
+        () -> sharding.entityRefFor(TYPE_KEY, ctx.getEntityId()).tell(new TenantCommand.Wake()))));
   }
 
   public static Behavior<TenantCommand> create(String slug, TenantPorts ports, TenantSettings settings, Clock clock) {
+    return create(slug, ports, settings, clock, () -> {});
+  }
+
+  static Behavior<TenantCommand> create(String slug, TenantPorts ports, TenantSettings settings, Clock clock,
+      Runnable keepAlive) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new TenantEntity(slug, ctx, settings, clock,
-        new StepRunner(slug, ctx, timers, ports, settings, clock), new PublishedRoute(slug, ports.routes()))));
+        new StepRunner(slug, ctx, timers, ports, settings, clock, keepAlive), new PublishedRoute(slug, ports.routes()))));
   }
 
   public static PersistenceId persistenceId(String slug) {

@@ -697,6 +697,7 @@ class TenantEntityTest {
         new TenantCommand.Purge(p, probe.ref()),
         new TenantCommand.PurgeExpired(),
         new TenantCommand.SlotGranted(),
+        new TenantCommand.StillWaiting(),
         new TenantCommand.AttemptFailed(Step.INITIALIZE, 5, "not healthy yet", true, false, true),
         new ContainerLost("id", ContainerLoss.REMOVED, p),
         new ContainerRecovered("id", ep, p),
@@ -708,7 +709,7 @@ class TenantEntityTest {
     }
     // Guard: a new command or event type must be added above.
     assertEquals(15, TenantEvent.class.getPermittedSubclasses().length);
-    assertEquals(19, TenantCommand.class.getPermittedSubclasses().length - 1
+    assertEquals(20, TenantCommand.class.getPermittedSubclasses().length - 1
         + TenantCommand.StepSignal.class.getPermittedSubclasses().length
         + TenantCommand.Reply.class.getPermittedSubclasses().length);
   }
