@@ -230,12 +230,12 @@ class AccountsTest {
       // ---- a second node (same database, cluster) honours the first one's sessions and tokens;
       // its idle timeout is short, to see a session expire
       String seed = org.apache.pekko.cluster.typed.Cluster.get(node.system()).selfMember().address().toString();
-      Config secondConfig = ConfigFactory.parseString("""
-          berth.db { url = "%s", user = "postgres", password = "" }
+      Config secondConfig = ConfigFactory.parseString(nodes.dbSettings(node.databaseUrl()) + """
+
           pekko.cluster.seed-nodes = ["%s"]
           berth.api.token-file = "%s"
           berth.api.sessions.idle-timeout = 3s
-          """.formatted(node.databaseUrl(), seed, dir.resolve("second-token"))).withFallback(nodes.config());
+          """.formatted(seed, dir.resolve("second-token"))).withFallback(nodes.config());
       try (BerthNode second = BerthNode.start(secondConfig, BerthNode.Hooks.NONE)) {
         Browser fresh = signIn(node, VIEWER);
         HttpResponse<String> there = as(second, fresh, "GET", "/api/session", null);
@@ -304,7 +304,7 @@ class AccountsTest {
 
       // ---- the journal has the people's history: who created whom, sign-ins, failures, revocations
       try (Database db = Database.open(DatabaseSettings.fromConfig(
-          ConfigFactory.parseString("berth.db { url = \"" + node.databaseUrl() + "\", user = \"postgres\", password = \"\" }")
+          ConfigFactory.parseString(nodes.dbSettings(node.databaseUrl()))
               .withFallback(nodes.config())))) {
         assertEquals(5, TestNodes.count(db, "SELECT count(*) FROM event_journal WHERE persistence_id = ? AND event_ser_manifest LIKE ?",
             "Account|" + VIEWER, "%SignInFailed"), "each failed sign-in recorded on the account");

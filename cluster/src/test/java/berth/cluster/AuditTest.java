@@ -215,7 +215,7 @@ class AuditTest {
         assertTrue(headBefore.get("intact").asBoolean(), headBefore.toString());
         entriesBefore = all(node, "");
         assertEquals(entriesBefore.size(), headBefore.get("verified").asLong());
-        try (Database db = open(config, dbUrl)) {
+        try (Database db = open(nodes, config, dbUrl)) {
           long victim = teardown.get("position").asLong();
           sql(db, "UPDATE audit_log SET reason = 'nothing happened' WHERE position = ?", victim);
           JsonNode v = json(TestNodes.call(node, "GET", "/api/audit/verify", null));
@@ -272,9 +272,8 @@ class AuditTest {
     return phase;
   }
 
-  static Database open(Config config, String url) {
-    return Database.open(DatabaseSettings.fromConfig(ConfigFactory.parseString(
-        "berth.db { url = \"" + url + "\", user = \"postgres\", password = \"\" }").withFallback(config)));
+  static Database open(TestNodes nodes, Config config, String url) {
+    return Database.open(DatabaseSettings.fromConfig(ConfigFactory.parseString(nodes.dbSettings(url)).withFallback(config)));
   }
 
   static void sql(Database db, String statement, Object... params) throws Exception {

@@ -328,11 +328,11 @@ class RouterTest {
   @Test
   void aSecondNodeRoutesTheSameTenants() throws Exception {
     String seed = org.apache.pekko.cluster.typed.Cluster.get(node.system()).selfMember().address().toString();
-    var config = ConfigFactory.parseString("""
-        berth.db { url = "%s", user = "postgres", password = "" }
+    var config = ConfigFactory.parseString(nodes.dbSettings(node.databaseUrl()) + """
+
         pekko.cluster.seed-nodes = ["%s"]
         berth.api.token-file = "%s"
-        """.formatted(node.databaseUrl(), seed, dir.resolve("second-token"))).withFallback(nodes.config());
+        """.formatted(seed, dir.resolve("second-token"))).withFallback(nodes.config());
     try (BerthNode second = BerthNode.start(config, BerthNode.Hooks.NONE)) {
       awaitRouted(second, "acme");
       assertTrue(get(second, "acme.localhost", "/").body().contains("Tenant acme"));

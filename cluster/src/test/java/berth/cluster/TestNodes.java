@@ -61,6 +61,20 @@ final class TestNodes {
         """.formatted(dataDir.resolve("pg"), TOKEN, SSO_SECRET, GUEST_SECRET, fleet(), run)).withFallback(ConfigFactory.load());
   }
 
+  /** The password of the embedded PostgreSQL the first node started, as it generated it beside its data. */
+  String dbPassword() {
+    try {
+      return java.nio.file.Files.readString(berth.persistence.EmbeddedPostgresServer.passwordFile(dataDir.resolve("pg"))).strip();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /** {@code berth.db} settings for a second node, or a test's own connection, on that database. */
+  String dbSettings(String url) {
+    return "berth.db { url = \"%s\", user = \"postgres\", password = \"%s\" }".formatted(url, dbPassword());
+  }
+
   String containerName(String slug) {
     return "berth-it" + run + "-" + slug;
   }
