@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import berth.tenant.Endpoint;
 import berth.tenant.Phase;
 import berth.tenant.RouteTable;
+import berth.tenant.testing.InMemoryRouteTable;
 import com.sun.net.httpserver.HttpServer;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
@@ -20,10 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.http.javadsl.ServerBinding;
@@ -58,31 +56,6 @@ class SlowTenantTest {
     testKit.shutdownTestKit();
   }
 
-  /** Routes from a map: what the replicated table answers on a node, without a cluster. */
-  static RouteTable table(Map<String, RouteTable.Route> routes) {
-    return new RouteTable() {
-      @Override
-      public void publish(String slug, Route route) {
-        routes.put(slug, route);
-      }
-
-      @Override
-      public void remove(String slug) {
-        routes.remove(slug);
-      }
-
-      @Override
-      public Optional<Route> lookup(String slug) {
-        return Optional.ofNullable(routes.get(slug));
-      }
-
-      @Override
-      public Map<String, Route> all() {
-        return Map.copyOf(routes);
-      }
-    };
-  }
-
   @Test
   void aTenantThatNeverAnswersDoesNotDelayAnotherTenant() throws Exception {
     // "slow" accepts every connection and never writes a byte
@@ -106,10 +79,10 @@ class SlowTenantTest {
     });
     answering.start();
 
-    Map<String, RouteTable.Route> routes = new ConcurrentHashMap<>();
-    routes.put("slow", new RouteTable.Route(Phase.READY, new Endpoint("127.0.0.1", silent.getLocalPort()), 1));
-    routes.put("fast", new RouteTable.Route(Phase.READY, new Endpoint("127.0.0.1", answering.getAddress().getPort()), 1));
-    ServerBinding binding = RouterServer.start(testKit.system(), table(routes), RouterSettings.fromConfig(CONFIG))
+    RouteTable routes = new InMemoryRouteTable();
+    routes.publish("slow", new RouteTable.Route(Phase.READY, new Endpoint("127.0.0.1", silent.getLocalPort()), 1));
+    routes.publish("fast", new RouteTable.Route(Phase.READY, new Endpoint("127.0.0.1", answering.getAddress().getPort()), 1));
+    ServerBinding binding = RouterServer.start(testKit.system(), routes, RouterSettings.fromConfig(CONFIG))
         .toCompletableFuture().get();
     int port = binding.localAddress().getPort();
     HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
