@@ -49,8 +49,6 @@ class TenantEntityTest {
       berth.tenant.retry { min-backoff = 5ms, max-backoff = 20ms, max-attempts = 4 }
       berth.tenant.snapshot-every = 5
       berth.tenant.health-interval = 5ms
-      # a guest that never becomes healthy is failed by this deadline (health checks are not attempts)
-      berth.tenant.step-deadline.initialize = 3s
       # entities of finished tests keep their slots: admission has its own test kit (StepRunnerTest)
       berth.tenant.concurrent-steps = 1000
       # a busy 2-core machine (a suite running beside) can take seconds to answer: waits, not timings
@@ -336,6 +334,11 @@ class TenantEntityTest {
   @Test
   void aGuestThatNeverBecomesHealthyFailsInitialization() {
     guest.neverHealthy();
+    // health checks are not attempts: the initialize deadline fails it (short here; a slug of its own,
+    // so that no later test's journal meets this entity)
+    kit = EventSourcedBehaviorTestKit.create(testKit.system(), TenantEntity.create("never", ports(),
+        TenantSettings.fromConfig(ConfigFactory.parseString("berth.tenant.step-deadline.initialize = 3s").withFallback(CONFIG)),
+        Clock.systemUTC()));
     provision();
     TenantState failed = awaitPhase(Phase.FAILED);
     assertEquals(Step.INITIALIZE, failed.failure().step());
