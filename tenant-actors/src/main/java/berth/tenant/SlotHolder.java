@@ -30,10 +30,15 @@ final class SlotHolder {
     this.keepAlive = keepAlive;
   }
 
-  /** Whether the tenant may run its step now; if not, it is in line and told {@link TenantCommand.SlotGranted}. */
-  boolean acquire() {
+  /**
+   * Whether the tenant may run its step now; if not, it is in line and told {@link TenantCommand.SlotGranted}.
+   *
+   * @param existing the step is work on a tenant that exists already (healing, teardown, purge,
+   *     secrets), which waits ahead of new tenants
+   */
+  boolean acquire(boolean existing) {
     if (holds) return true;
-    if (slots.acquire(slug, self)) {
+    if (slots.acquire(slug, self, existing)) {
       holds = true;
       timers.cancel(KEEP_ALIVE_TIMER);
       return true;

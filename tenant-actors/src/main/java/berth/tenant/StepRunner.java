@@ -113,7 +113,9 @@ final class StepRunner {
     if (inFlight != null) {
       return;
     }
-    if (!slot.acquire()) {
+    // anything but provisioning a new incarnation is work on a tenant that exists (and may be down)
+    boolean existing = state.recovering() || (state.phase() != Phase.PROVISIONING && state.phase() != Phase.INITIALIZING);
+    if (!slot.acquire(existing)) {
       return; // in line for a slot (StepSlots): the deadline starts when the step does, not while it waits
     }
     if (step != budgetStep || state.phase() != budgetPhase) {
