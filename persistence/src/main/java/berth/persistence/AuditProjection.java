@@ -15,22 +15,13 @@ import java.sql.ResultSet;
 import java.sql.Timestamp;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import javax.sql.DataSource;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.cluster.sharding.typed.ShardedDaemonProcessSettings;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
-import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
-import org.apache.pekko.persistence.query.Offset;
 import org.apache.pekko.persistence.query.Sequence;
-import org.apache.pekko.projection.ProjectionBehavior;
 import org.apache.pekko.projection.ProjectionId;
 import org.apache.pekko.projection.eventsourced.EventEnvelope;
-import org.apache.pekko.projection.eventsourced.javadsl.EventSourcedProvider;
-import org.apache.pekko.projection.javadsl.SourceProvider;
 import org.apache.pekko.projection.jdbc.javadsl.JdbcHandler;
-import org.apache.pekko.projection.jdbc.javadsl.JdbcProjection;
 
 /**
  * Feeds the {@code audit_log} from every tenant and account event (tag {@code audit}), in the order the
@@ -48,20 +39,7 @@ public final class AuditProjection {
   private AuditProjection() {}
 
   public static void init(ActorSystem<?> system, DataSource dataSource) {
-    SourceProvider<Offset, EventEnvelope<Object>> source =
-        EventSourcedProvider.eventsByTag(system, JdbcReadJournal.Identifier(), Provenance.AUDIT_TAG);
-    var config = system.settings().config().getConfig("berth.read-model");
-    var projection = JdbcProjection
-        .groupedWithin(ID, source, () -> new DataSourceJdbcSession(dataSource), Handler::new, system)
-        .withGroup(config.getInt("group-size"), config.getDuration("group-within"))
-        .withRestartBackoff(config.getDuration("restart-min-backoff"), config.getDuration("restart-max-backoff"), 0.2);
-    ShardedDaemonProcess.get(system).init(
-        ProjectionBehavior.Command.class,
-        "audit-log-projection",
-        1,
-        i -> ProjectionBehavior.create(projection),
-        ShardedDaemonProcessSettings.create(system),
-        Optional.of(ProjectionBehavior.stopMessage()));
+    GroupedProjections.<Object>start(system, dataSource, ID, "audit-log-projection", Handler::new);
   }
 
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(AuditProjection.class);
