@@ -19,21 +19,9 @@ tenants=${AUDIT_TENANTS:-1000}
 each=${AUDIT_EVENTS_EACH:-100}
 deep=${AUDIT_DEEP_EVENTS:-10000}
 entries=${AUDIT_EXPORT_ENTRIES:-1000000}
-for tool in curl java javac jcmd; do
-  command -v "$tool" >/dev/null || { echo "bench: '$tool' is missing" >&2; exit 2; }
-done
-[ -f cluster/target/berth.jar ] || mvn -B -q -DskipTests install
-
 # shellcheck source=../scripts/cluster-lib.sh
 . scripts/cluster-lib.sh
-CL_JAR=$PWD/cluster/target/berth.jar
-CL_HOME=$(mktemp -d /tmp/berth-audit.XXXXXX)
-CL_PG_PORT=${AUDIT_PG_PORT:-54440}
-CL_PORT_BASE=${AUDIT_PORT_BASE:-200}
-CL_TOKEN=$(head -c 32 /dev/urandom | base64 | tr -d '/+=\n')
-CL_SSO=$(head -c 48 /dev/urandom | base64 | tr -d '/+=\n')
-CL_GUEST=$(head -c 48 /dev/urandom | base64 | tr -d '/+=\n')
-CL_SECRETS_KEYS="k1:$(head -c 32 /dev/urandom | base64)"
+cl_bench_init audit "${AUDIT_PG_PORT:-54440}" "${AUDIT_PORT_BASE:-200}" curl java javac jcmd
 fleet=auditbench-$RANDOM
 CL_JAVA_OPTS="-Xmx512m -Dberth.tenant.name-prefix=berth-$fleet- ${AUDIT_JAVA_OPTS:-}"
 export BERTH_FLEET=$fleet

@@ -13,21 +13,9 @@ cd "$(dirname "$0")/.."
 
 rounds=${FAILOVER_ROUNDS:-5}
 tenants=${FAILOVER_TENANTS:-6}
-for tool in curl jq docker java; do
-  command -v "$tool" >/dev/null || { echo "bench: '$tool' is missing (Debian: apt-get install -y curl jq)" >&2; exit 2; }
-done
-[ -f cluster/target/berth.jar ] || mvn -B -q -DskipTests install
-
 # shellcheck source=../scripts/cluster-lib.sh
 . scripts/cluster-lib.sh
-CL_JAR=$PWD/cluster/target/berth.jar
-CL_HOME=$(mktemp -d /tmp/berth-failover.XXXXXX)
-CL_PG_PORT=${FAILOVER_PG_PORT:-54420}
-CL_PORT_BASE=${FAILOVER_PORT_BASE:-100}
-CL_TOKEN=$(head -c 32 /dev/urandom | base64 | tr -d '/+=\n')
-CL_SSO=$(head -c 48 /dev/urandom | base64 | tr -d '/+=\n')
-CL_GUEST=$(head -c 48 /dev/urandom | base64 | tr -d '/+=\n')
-CL_SECRETS_KEYS="k1:$(head -c 32 /dev/urandom | base64)"
+cl_bench_init failover "${FAILOVER_PG_PORT:-54420}" "${FAILOVER_PORT_BASE:-100}" curl jq docker java
 fleet=failover-$RANDOM
 CL_JAVA_OPTS="-Xmx384m -Dberth.tenant.name-prefix=berth-$fleet- ${FAILOVER_JAVA_OPTS:-}"
 export BERTH_FLEET=$fleet

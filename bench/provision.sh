@@ -17,21 +17,9 @@ cd "$(dirname "$0")/.."
 
 rounds=${PROVISION_ROUNDS:-10}
 bursts=${PROVISION_BURSTS:-20}
-for tool in curl jq docker java; do
-  command -v "$tool" >/dev/null || { echo "bench: '$tool' is missing (Debian: apt-get install -y curl jq)" >&2; exit 2; }
-done
-[ -f cluster/target/berth.jar ] || mvn -B -q -DskipTests install
-
 # shellcheck source=../scripts/cluster-lib.sh
 . scripts/cluster-lib.sh
-CL_JAR=$PWD/cluster/target/berth.jar
-CL_HOME=$(mktemp -d /tmp/berth-provision.XXXXXX)
-CL_PG_PORT=${PROVISION_PG_PORT:-54540}
-CL_PORT_BASE=${PROVISION_PORT_BASE:-300}
-CL_TOKEN=$(head -c 32 /dev/urandom | base64 | tr -d '/+=\n')
-CL_SSO=$(head -c 48 /dev/urandom | base64 | tr -d '/+=\n')
-CL_GUEST=$(head -c 48 /dev/urandom | base64 | tr -d '/+=\n')
-CL_SECRETS_KEYS="k1:$(head -c 32 /dev/urandom | base64)"
+cl_bench_init provision "${PROVISION_PG_PORT:-54540}" "${PROVISION_PORT_BASE:-300}" curl jq docker java
 fleet=provbench-$RANDOM
 prefix=berth-$fleet-
 CL_JAVA_OPTS="-Xmx512m -Dberth.tenant.name-prefix=$prefix -Dberth.tenant.retention=0s ${PROVISION_JAVA_OPTS:-}"

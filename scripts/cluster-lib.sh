@@ -60,3 +60,23 @@ cl_ready() { # i -> success once the node's /ready answers 200
   read -r _ _ _ mgmt <<<"$(cl_ports "$1")"
   [ "$(curl -s -o /dev/null -m 2 -w '%{http_code}' "http://127.0.0.1:$mgmt/ready")" = 200 ]
 }
+
+# For the benchmarks (bench/*.sh): the tools they need, the node jar (built when missing), a temporary
+# CL_HOME, their own ports and freshly generated secrets. Sets CL_JAR, CL_HOME, CL_PG_PORT,
+# CL_PORT_BASE, CL_TOKEN, CL_SSO, CL_GUEST, CL_SECRETS_KEYS.
+cl_bench_init() { # name pg-port port-base tool...
+  local name=$1 tool
+  CL_PG_PORT=$2
+  CL_PORT_BASE=$3
+  shift 3
+  for tool in "$@"; do
+    command -v "$tool" >/dev/null || { echo "bench: '$tool' is missing (Debian: apt-get install -y curl jq; java, javac and jcmd come with the JDK)" >&2; exit 2; }
+  done
+  [ -f cluster/target/berth.jar ] || mvn -B -q -DskipTests install
+  CL_JAR=$PWD/cluster/target/berth.jar
+  CL_HOME=$(mktemp -d "/tmp/berth-$name.XXXXXX")
+  CL_TOKEN=$(head -c 32 /dev/urandom | base64 | tr -d '/+=\n')
+  CL_SSO=$(head -c 48 /dev/urandom | base64 | tr -d '/+=\n')
+  CL_GUEST=$(head -c 48 /dev/urandom | base64 | tr -d '/+=\n')
+  CL_SECRETS_KEYS="k1:$(head -c 32 /dev/urandom | base64)"
+}
