@@ -97,10 +97,7 @@ class ClusterTest {
   }
 
   static HttpResponse<String> api(Node n, String method, String path, String body) throws Exception {
-    return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + n.api() + path))
-        .timeout(Duration.ofSeconds(15))
-        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
-        .header("Authorization", "Bearer " + TestNodes.TOKEN).build(), HttpResponse.BodyHandlers.ofString());
+    return TestNodes.callProcess(n.api(), method, path, body);
   }
 
   static int routed(Node n, String slug) {

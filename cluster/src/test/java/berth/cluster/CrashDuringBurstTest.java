@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,8 +28,6 @@ import org.junit.jupiter.api.io.TempDir;
  * every tenant whose create was acknowledged (202) is there, with its intent in its journal.
  */
 class CrashDuringBurstTest {
-  static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-
   @TempDir Path dir;
   TestNodes nodes;
   Process node;
@@ -74,18 +69,11 @@ class CrashDuringBurstTest {
     return pb.start();
   }
 
-  static HttpResponse<String> call(int api, String method, String path, String body) throws Exception {
-    return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api + path))
-        .timeout(Duration.ofSeconds(15))
-        .header("Authorization", "Bearer " + TestNodes.TOKEN).header("Content-Type", "application/json")
-        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
-        .build(), HttpResponse.BodyHandlers.ofString());
-  }
 
   void awaitServing(int api) throws Exception {
     TestNodes.await("the node serving its API", Duration.ofSeconds(120), () -> {
       try {
-        return call(api, "GET", "/api/tenants", null).statusCode() == 200;
+        return TestNodes.callProcess(api, "GET", "/api/tenants", null).statusCode() == 200;
       } catch (java.io.IOException notYet) {
         return false;
       }
@@ -106,7 +94,7 @@ class CrashDuringBurstTest {
       clients.submit(() -> {
         if (killed.get()) return null;
         try {
-          HttpResponse<String> r = call(api, "POST", "/api/tenants", "{\"slug\":\"" + slug + "\"}");
+          HttpResponse<String> r = TestNodes.callProcess(api, "POST", "/api/tenants", "{\"slug\":\"" + slug + "\"}");
           if (r.statusCode() == 202) acknowledged.add(slug);
         } catch (java.io.IOException refusedOrCut) {
           // the node died under this request: not acknowledged
@@ -128,7 +116,7 @@ class CrashDuringBurstTest {
     awaitServing(api);
     List<String> lost = new ArrayList<>();
     for (String slug : acked) {
-      HttpResponse<String> r = call(api, "GET", "/api/tenants/" + slug + "/events", null);
+      HttpResponse<String> r = TestNodes.callProcess(api, "GET", "/api/tenants/" + slug + "/events", null);
       JsonNode events = r.statusCode() == 200 ? TestNodes.JSON.readTree(r.body()).get("events") : null;
       if (events == null || events.isEmpty() || !events.get(0).get("type").asText().equals("ProvisioningRequested")) {
         lost.add(slug + " (" + r.statusCode() + ")");

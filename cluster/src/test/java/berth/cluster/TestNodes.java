@@ -118,6 +118,20 @@ final class TestNodes {
     return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 
+  private static final HttpClient PROCESS_HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+  /**
+   * The admin API of a node running in a JVM of its own, at {@code port}, as the break-glass owner: a
+   * JSON body, answered within 15 s or failed (the node may be dying or starting).
+   */
+  static HttpResponse<String> callProcess(int port, String method, String path, String body) throws Exception {
+    return PROCESS_HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .timeout(Duration.ofSeconds(15))
+        .header("Authorization", "Bearer " + TOKEN).header("Content-Type", "application/json")
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
+        .build(), HttpResponse.BodyHandlers.ofString());
+  }
+
   /** The one number a {@code SELECT count(*) ...} answers, read-only. */
   static long count(berth.persistence.Database db, String sql, Object... params) throws Exception {
     try (java.sql.Connection c = db.dataSource().getConnection(); java.sql.PreparedStatement ps = c.prepareStatement(sql)) {
