@@ -1,16 +1,20 @@
 package berth.api;
 
 import berth.tenant.NodeSecret;
+import berth.tenant.TlsStores;
 import com.typesafe.config.Config;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
+import javax.net.ssl.SSLContext;
 
 /**
  * The {@code berth.api} namespace (defaults in this module's reference.conf), with the admin token
  * resolved: configured, or generated once and kept in {@code token-file}.
  */
 public record ApiSettings(
-    String host, int port, NodeSecret token, String principal, int maxBodyBytes, Duration askTimeout, String readJournal,
+    String host, int port, Optional<SSLContext> tls, NodeSecret token, String principal, int maxBodyBytes, Duration askTimeout, String readJournal,
     Duration streamMaxAge, Accounts accounts) {
 
   /**
@@ -20,9 +24,9 @@ public record ApiSettings(
   public record Accounts(Duration sessionIdle, Duration sessionMax, boolean secureCookies,
       int maxFailuresPerAccount, int maxFailuresPerAddress, Duration failureWindow, Duration setupCodeTtl) {
 
-    static Accounts fromConfig(Config c) {
+    static Accounts fromConfig(Config c, boolean https) {
       return new Accounts(c.getDuration("sessions.idle-timeout"), c.getDuration("sessions.max-age"),
-          c.getBoolean("sessions.secure-cookie"), c.getInt("sign-in.max-failures-per-account"),
+          https || c.getBoolean("sessions.secure-cookie"), c.getInt("sign-in.max-failures-per-account"),
           c.getInt("sign-in.max-failures-per-address"), c.getDuration("sign-in.window"),
           c.getDuration("setup-code-ttl"));
     }
@@ -30,20 +34,24 @@ public record ApiSettings(
 
   public static ApiSettings fromConfig(Config root) {
     Config c = root.getConfig("berth.api");
+    Optional<SSLContext> tls = TlsStores.httpsServer(c.getConfig("tls"),
+        "berth.api.tls.key-store (BERTH_API_TLS_KEYSTORE)", Clock.systemUTC());
     return new ApiSettings(
         c.getString("host"),
         c.getInt("port"),
+        tls,
         NodeSecret.resolve(c.getString("token"), Path.of(c.getString("token-file")), "berth.api.token (BERTH_ADMIN_TOKEN)"),
         c.getString("principal"),
         Math.toIntExact(c.getBytes("max-body-size")),
         c.getDuration("ask-timeout"),
         c.getString("read-journal"),
         c.getDuration("stream-max-age"),
-        Accounts.fromConfig(c));
+        Accounts.fromConfig(c, tls.isPresent()));
   }
 
   @Override
   public String toString() {
-    return "ApiSettings[host=" + host + ", port=" + port + ", principal=" + principal + "]"; // no token
+    return "ApiSettings[host=" + host + ", port=" + port + ", https=" + tls.isPresent() + ", principal=" + principal
+        + "]"; // no token
   }
 }

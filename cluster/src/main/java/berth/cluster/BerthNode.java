@@ -111,6 +111,7 @@ public final class BerthNode implements AutoCloseable {
   }
 
   public static BerthNode start(Config config, Hooks hooks) {
+    RemotingTls.check(config, Clock.systemUTC());
     DockerSettings dockerSettings = DockerSettings.fromConfig(config);
     DockerClient docker = DockerEngine.connect(dockerSettings);
     String dockerVersion = DockerEngine.requireReachable(docker, dockerSettings);

@@ -29,14 +29,15 @@ public final class Main {
       System.exit(1);
       return;
     }
-    String api = "http://" + node.adminAddress().getHostString() + ":" + node.adminAddress().getPort() + "/api";
+    String adminScheme = node.config().getString("berth.api.tls.key-store").isBlank() ? "http" : "https";
+    String ui = adminScheme + "://" + node.adminAddress().getHostString() + ":" + node.adminAddress().getPort() + "/";
+    String api = ui + "api";
     StringBuilder out = new StringBuilder()
         .append("\nBerth node is up.\n")
-        .append("  Admin UI:    http://").append(node.adminAddress().getHostString()).append(':')
-        .append(node.adminAddress().getPort()).append("/\n")
+        .append("  Admin UI:    ").append(ui).append('\n')
         .append("  Admin API:   ").append(api).append('\n')
-        .append("  Tenants:     http://{slug}.").append(node.config().getString("berth.router.base-domain")).append(':')
-        .append(node.routerAddress().getPort()).append("/\n")
+        .append("  Tenants:     ").append(berth.router.RouterSettings.fromConfig(node.config())
+            .tenantUrl("{slug}", node.routerAddress().getPort())).append("/\n")
         .append("  Health:      ").append(node.managementUri()).append("/ready, /alive\n");
     switch (node.token().source()) {
       case CONFIGURED -> out.append("  Admin token: as configured (BERTH_ADMIN_TOKEN)\n");

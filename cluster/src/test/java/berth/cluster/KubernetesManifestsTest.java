@@ -184,6 +184,70 @@ class KubernetesManifestsTest {
     assertTrue(fromByPort.get("router").isMissingNode() || fromByPort.get("router").isEmpty(), "the router from anyone");
   }
 
+  /**
+   * Remoting (tls-tcp) and the admin API (HTTPS) take their key stores from the generated Secret
+   * berth-tls, and the Docker client its certificates from berth-docker-tls: every path the ConfigMap
+   * names lies in a mount of the Secret that has that file, passwords come from the Secret, the sources
+   * are never committed, and stores made as the kustomization says pass the node's start-up check.
+   */
+  @Test
+  void tlsIsOnFromGeneratedSecretsThatANodeAccepts(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+    Map<String, Map<String, String>> generated = new HashMap<>(); // secret -> key -> source file under k8s/
+    kind("Kustomization").path("secretGenerator").forEach(g -> {
+      Map<String, String> files = new HashMap<>();
+      g.path("files").forEach(f -> files.put(f.asText().split("=")[0], f.asText().split("=")[1]));
+      generated.put(g.path("name").asText(), files);
+    });
+    JsonNode pod = kind("Deployment").at("/spec/template/spec");
+    Map<String, String> mounts = new HashMap<>(); // mount path -> secret
+    Map<String, String> volumes = new HashMap<>();
+    pod.path("volumes").forEach(v -> volumes.put(v.path("name").asText(), v.at("/secret/secretName").asText()));
+    pod.at("/containers/0/volumeMounts").forEach(m -> mounts.put(m.path("mountPath").asText(),
+        volumes.get(m.path("name").asText())));
+    JsonNode env = kind("ConfigMap").at("/data");
+    assertEquals("tls-tcp", env.path("BERTH_REMOTE_TRANSPORT").asText());
+    assertEquals("1", env.path("DOCKER_TLS_VERIFY").asText());
+    Map<String, Path> local = new HashMap<>(); // what each configured path would hold, made here
+    for (String setting : List.of("BERTH_REMOTE_KEYSTORE", "BERTH_REMOTE_TRUSTSTORE", "BERTH_API_TLS_KEYSTORE")) {
+      Path file = Path.of(env.path(setting).asText());
+      String secret = mounts.get(file.getParent().toString());
+      assertTrue(secret != null && generated.containsKey(secret), setting + " lies in a mounted generated Secret");
+      String source = generated.get(secret).get(file.getFileName().toString());
+      assertTrue(source != null, setting + ": the Secret has " + file.getFileName());
+      local.put(setting, tmp.resolve(source));
+    }
+    String certPath = env.path("DOCKER_CERT_PATH").asText();
+    assertTrue(generated.get(mounts.get(certPath)).keySet().containsAll(List.of("ca.pem", "cert.pem", "key.pem")));
+    Set<String> passwords = new HashSet<>();
+    pod.at("/containers/0/env").forEach(e -> {
+      if (e.path("name").asText().endsWith("_TLS_PASSWORD")) {
+        String secret = e.at("/valueFrom/secretKeyRef/name").asText();
+        assertTrue(generated.getOrDefault(secret, Map.of()).containsKey(e.at("/valueFrom/secretKeyRef/key").asText()),
+            e.path("name").asText() + " from the Secret");
+        passwords.add(e.path("name").asText());
+      }
+    });
+    assertEquals(Set.of("BERTH_REMOTE_TLS_PASSWORD", "BERTH_API_TLS_PASSWORD"), passwords);
+    String ignored = Files.readString(K8S.resolve("../.gitignore"));
+    generated.values().forEach(files -> files.values().forEach(source ->
+        assertTrue(ignored.contains("k8s/" + Path.of(source).getParent() + "/"), source + " is never committed")));
+
+    // made as the kustomization's comment says; the node's start-up check accepts them
+    new TlsCertificates(tmp.resolve("tls"), java.time.Clock.systemUTC()).issue("berth=berth-admin,berth-admin.berth.svc");
+    String password = Files.readString(tmp.resolve(generated.get("berth-tls").get("password"))).strip();
+    RemotingTls.check(ConfigFactory.parseString("""
+        pekko.remote.artery.transport = tls-tcp
+        pekko.remote.artery.canonical.hostname = "10.0.0.5"
+        pekko.remote.artery.ssl.config-ssl-engine {
+          key-store = "%s", trust-store = "%s"
+          key-store-password = "%3$s", key-password = "%3$s", trust-store-password = "%3$s"
+        }
+        """.formatted(local.get("BERTH_REMOTE_KEYSTORE"), local.get("BERTH_REMOTE_TRUSTSTORE"), password))
+        .withFallback(ConfigFactory.load()), java.time.Clock.systemUTC());
+    assertTrue(berth.tenant.TlsStores.httpsServer(ConfigFactory.parseString("key-store = \"%s\", password = \"%s\""
+        .formatted(local.get("BERTH_API_TLS_KEYSTORE"), password)), "admin", java.time.Clock.systemUTC()).isPresent());
+  }
+
   static void assertSubset(JsonNode selector, JsonNode labels, String what) {
     assertTrue(selector.isObject() && selector.size() > 0, what + " is empty");
     selector.fields().forEachRemaining(e ->

@@ -4,20 +4,64 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
+import java.net.InetAddress;
+import java.net.URI;
+import java.nio.file.Files;
+import java.util.List;
 
-/** Connects to the Docker engine named in {@code berth.docker.host}. */
+/**
+ * Connects to the Docker engine named in {@code berth.docker.host}: its Unix socket, or a TCP port with
+ * TLS both ways (Docker's {@code DOCKER_TLS_VERIFY} / {@code DOCKER_CERT_PATH} conventions). Plain TCP
+ * to an address other than loopback is refused unless allowed explicitly: whoever reaches an engine's
+ * API owns the host.
+ */
 public final class DockerEngine {
+  private static final List<String> CERT_FILES = List.of("ca.pem", "cert.pem", "key.pem");
+
   private DockerEngine() {}
 
   public static DockerClient connect(DockerSettings settings) {
-    var config = DefaultDockerClientConfig.createDefaultConfigBuilder().withDockerHost(settings.host()).build();
+    DockerSettings.Tls tls = settings.tls();
+    var builder = DefaultDockerClientConfig.createDefaultConfigBuilder().withDockerHost(settings.host())
+        .withDockerTlsVerify(tls.verify());
+    if (tls.verify()) {
+      for (String name : CERT_FILES) {
+        if (!Files.isReadable(tls.certPath().resolve(name))) {
+          throw new IllegalArgumentException("berth.docker.cert-path (DOCKER_CERT_PATH): no readable "
+              + tls.certPath().resolve(name) + "; TLS to the engine needs ca.pem, cert.pem and key.pem there");
+        }
+      }
+      builder.withDockerCertPath(tls.certPath().toString());
+    } else {
+      requireLocalUnlessAllowed(settings.host(), tls);
+    }
+    var config = builder.build();
     var http = new ApacheDockerHttpClient.Builder()
         .dockerHost(config.getDockerHost())
+        .sslConfig(config.getSSLConfig())
         .maxConnections(settings.threads() * 2)
         .connectionTimeout(settings.connectTimeout())
         .responseTimeout(settings.responseTimeout())
         .build();
     return DockerClientImpl.getInstance(config, http);
+  }
+
+  private static void requireLocalUnlessAllowed(String host, DockerSettings.Tls tls) {
+    URI uri = URI.create(host);
+    if (!"tcp".equals(uri.getScheme()) || tls.allowPlainTcp()) {
+      return;
+    }
+    boolean loopback;
+    try {
+      loopback = InetAddress.getByName(uri.getHost()).isLoopbackAddress();
+    } catch (java.net.UnknownHostException e) {
+      loopback = false;
+    }
+    if (!loopback) {
+      throw new IllegalArgumentException("berth.docker.host (BERTH_DOCKER_HOST) is " + host + " without TLS: "
+          + "anyone who can reach that port controls the engine. Set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH "
+          + "(ca.pem, cert.pem, key.pem), or BERTH_DOCKER_ALLOW_PLAIN_TCP=on if the network is yours alone.");
+    }
   }
 
   /**

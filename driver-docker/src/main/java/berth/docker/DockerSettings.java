@@ -8,6 +8,7 @@ import java.util.List;
 /** The {@code berth.docker} configuration namespace. */
 public record DockerSettings(
     String host,
+    Tls tls,
     String fleet,
     String publishedHost,
     int threads,
@@ -26,11 +27,25 @@ public record DockerSettings(
     List<String> libs,
     List<String> jreModules) {
 
+  /**
+   * TLS to the engine ({@code berth.docker.tls-verify}, {@code cert-path}, {@code allow-plain-tcp}).
+   *
+   * @param verify present cert-path's client certificate and trust only its ca.pem
+   */
+  public record Tls(boolean verify, Path certPath, boolean allowPlainTcp) {
+    static Tls fromConfig(Config c) {
+      String verify = c.getString("tls-verify").strip().toLowerCase(java.util.Locale.ROOT);
+      return new Tls(!List.of("", "0", "false", "no", "off").contains(verify), Path.of(c.getString("cert-path")),
+          c.getBoolean("allow-plain-tcp"));
+    }
+  }
+
   public static DockerSettings fromConfig(Config root) {
     Config c = root.getConfig("berth.docker");
     Config img = c.getConfig("reference-image");
     return new DockerSettings(
         c.getString("host"),
+        Tls.fromConfig(c),
         c.getString("fleet"),
         c.getString("published-host"),
         c.getInt("threads"),

@@ -6,13 +6,15 @@ import com.typesafe.config.ConfigFactory;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.http.javadsl.ConnectionContext;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.ServerBuilder;
 import org.apache.pekko.http.javadsl.settings.ConnectionPoolSettings;
 import org.apache.pekko.http.javadsl.settings.ServerSettings;
 
 /**
- * Binds the router with settings for proxying (they apply to this binding and its upstream pools
+ * Binds the router (HTTPS when {@code berth.router.tls} names a key store) with settings for proxying (they apply to this binding and its upstream pools
  * only, not to the admin API): no request timeout and no body size limit on the server side (bodies
  * stream), the client's address as an attribute, and per-tenant pools sized for a proxy.
  */
@@ -44,10 +46,11 @@ public final class RouterServer {
         """.formatted(s.idleTimeout().toMillis(), s.maxConnectionsPerTenant(), s.maxOpenRequestsPerTenant(),
             s.responseSubscriptionTimeout().toMillis())).withFallback(base);
     TenantProxy proxy = new TenantProxy(system, routes, s, ConnectionPoolSettings.create(tuned));
-    return Http.get(system)
-        .newServerAt(s.host(), s.port())
-        .withSettings(ServerSettings.create(tuned))
-        .bind(proxy)
+    ServerBuilder at = Http.get(system).newServerAt(s.host(), s.port()).withSettings(ServerSettings.create(tuned));
+    if (s.tls().isPresent()) {
+      at = at.enableHttps(ConnectionContext.httpsServer(s.tls().get()));
+    }
+    return at.bind(proxy)
         .thenApply(binding -> binding.addToCoordinatedShutdown(HARD_TERMINATION, system));
   }
 }

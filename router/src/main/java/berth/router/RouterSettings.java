@@ -1,12 +1,17 @@
 package berth.router;
 
+import berth.tenant.TlsStores;
 import com.typesafe.config.Config;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
+import javax.net.ssl.SSLContext;
 
 /** The {@code berth.router} configuration namespace. */
 public record RouterSettings(
     String host,
     int port,
+    Optional<SSLContext> tls,
     String baseDomain,
     String forwardedProto,
     Duration upstreamTimeout,
@@ -20,11 +25,14 @@ public record RouterSettings(
 
   public static RouterSettings fromConfig(Config root) {
     Config c = root.getConfig("berth.router");
+    Optional<SSLContext> tls = TlsStores.httpsServer(c.getConfig("tls"),
+        "berth.router.tls.key-store (BERTH_ROUTER_TLS_KEYSTORE)", Clock.systemUTC());
     return new RouterSettings(
         c.getString("host"),
         c.getInt("port"),
+        tls,
         c.getString("base-domain").toLowerCase(java.util.Locale.ROOT),
-        c.getString("forwarded-proto"),
+        tls.isPresent() ? "https" : c.getString("forwarded-proto"),
         c.getDuration("upstream-timeout"),
         c.getDuration("retry-after"),
         c.getDuration("idle-timeout"),

@@ -68,16 +68,21 @@ public record NodeSecret(String value, Source source, Path file) {
 
   /** Refuses placeholders and values too short or too uniform to be secrets; the message names the setting. */
   static void requireSecretLooking(String value, String setting) {
+    requireNoPlaceholder(value, setting);
+    if (value.length() < MIN_LENGTH || value.chars().distinct().count() < MIN_DISTINCT) {
+      throw new IllegalArgumentException(setting + " is too weak to be a secret (at least " + MIN_LENGTH
+          + " characters, not a repeated pattern): head -c 32 /dev/urandom | base64");
+    }
+  }
+
+  /** Refuses the placeholders manifests and libraries ship with; the message names the setting. */
+  public static void requireNoPlaceholder(String value, String setting) {
     String lower = value.toLowerCase(Locale.ROOT);
     for (String placeholder : PLACEHOLDERS) {
       if (lower.contains(placeholder)) {
         throw new IllegalArgumentException(setting + " is a placeholder (it contains '" + placeholder
             + "'): set a real secret, for example: head -c 32 /dev/urandom | base64");
       }
-    }
-    if (value.length() < MIN_LENGTH || value.chars().distinct().count() < MIN_DISTINCT) {
-      throw new IllegalArgumentException(setting + " is too weak to be a secret (at least " + MIN_LENGTH
-          + " characters, not a repeated pattern): head -c 32 /dev/urandom | base64");
     }
   }
 

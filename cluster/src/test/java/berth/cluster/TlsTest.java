@@ -1,0 +1,133 @@
+package berth.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import berth.router.RouterSettings;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.time.Clock;
+import java.time.Duration;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Real nodes with TLS everywhere traffic leaves the host: remoting over {@code tls-tcp} with mutual
+ * authentication (two nodes with certificates from the cluster's CA form a cluster; a node whose
+ * certificate comes from another CA cannot join, even trusting the cluster's CA itself), and the admin
+ * API and router over HTTPS from a key store. Certificates are made by {@code ./berth tls}'s code.
+ */
+class TlsTest {
+  static final Duration WITHIN = Duration.ofSeconds(60);
+
+  @TempDir Path dir;
+
+  @Test
+  void nodesOfTheClusterCaFormAClusterAndAForeignCertificateCannotJoin() throws Exception {
+    TestNodes nodes = new TestNodes(dir);
+    Path ours = dir.resolve("certs");
+    Path foreign = dir.resolve("foreign");
+    TlsCertificates ca = new TlsCertificates(ours, Clock.systemUTC());
+    ca.issue("node-a=localhost,127.0.0.1");
+    ca.issue("node-b");
+    new TlsCertificates(foreign, Clock.systemUTC()).issue("intruder");
+    String password = Files.readString(ours.resolve("password")).strip();
+
+    Config first = ConfigFactory.parseString(remoting(ours.resolve("node-a.p12"), ours, password) + """
+        berth.api.tls { key-store = "%1$s", password = "%2$s" }
+        berth.router.tls { key-store = "%1$s", password = "%2$s" }
+        """.formatted(ours.resolve("node-a.p12"), password)).withFallback(nodes.config());
+    try (BerthNode a = BerthNode.start(first, BerthNode.Hooks.NONE)) {
+      HttpClient trusting = HttpClient.newBuilder().sslContext(trusting(ours, password))
+          .connectTimeout(Duration.ofSeconds(5)).build();
+      int api = a.adminAddress().getPort();
+      HttpResponse<String> tenants = trusting.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + api + "/api/tenants"))
+          .header("Authorization", "Bearer " + TestNodes.TOKEN).build(), HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, tenants.statusCode(), tenants.body());
+      HttpClient plain = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+      assertThrows(IOException.class, () -> plain.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api + "/api/tenants"))
+          .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()), "plain HTTP on the HTTPS port");
+      assertThrows(IOException.class, () -> plain.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + api + "/api/tenants"))
+          .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()), "a client not trusting the CA");
+      HttpResponse<String> routed = trusting.send(HttpRequest.newBuilder(
+              URI.create("https://127.0.0.1:" + a.routerAddress().getPort() + "/"))
+          .header("Host", "nosuch.localhost").build(), HttpResponse.BodyHandlers.ofString());
+      assertEquals(404, routed.statusCode(), "the router answers over HTTPS: " + routed.body());
+      assertTrue(routed.body().contains("no tenant 'nosuch'"), routed.body());
+      assertTrue(RouterSettings.fromConfig(a.config()).tenantUrl("t1", 443).startsWith("https://t1."),
+          "links handed out (SSO) use https");
+
+      String seed = Cluster.get(a.system()).selfMember().address().toString();
+      Config second = ConfigFactory.parseString(remoting(ours.resolve("node-b.p12"), ours, password)
+          + nodes.dbSettings(a.databaseUrl()) + "\npekko.cluster.seed-nodes = [\"" + seed + "\"]\n")
+          .withFallback(nodes.config());
+      try (BerthNode b = BerthNode.start(second, BerthNode.Hooks.NONE)) {
+        TestNodes.await("two TLS nodes form a cluster", WITHIN, () -> upMembers(a) == 2 && upMembers(b) == 2);
+
+        // the intruder trusts the cluster's CA (its certificate is public) but holds a key of another CA
+        String foreignPassword = Files.readString(foreign.resolve("password")).strip();
+        Config intruderConfig = ConfigFactory.parseString("""
+            pekko.remote.artery.transport = tls-tcp
+            pekko.remote.artery.ssl.config-ssl-engine {
+              key-store = "%s", key-store-password = "%s", key-password = "%s"
+              trust-store = "%s", trust-store-password = "%s"
+            }
+            """.formatted(foreign.resolve("intruder.p12"), foreignPassword, foreignPassword,
+                ours.resolve("truststore.p12"), password)
+            + nodes.dbSettings(a.databaseUrl()) + "\npekko.cluster.seed-nodes = [\"" + seed + "\"]\n")
+            .withFallback(nodes.config());
+        try (BerthNode intruder = BerthNode.start(intruderConfig, BerthNode.Hooks.NONE)) {
+          Cluster intruderCluster = Cluster.get(intruder.system());
+          long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+          while (System.nanoTime() < until) {
+            assertFalse(intruderCluster.selfMember().status() == MemberStatus.up(), "the intruder joined");
+            assertEquals(2, Cluster.get(a.system()).state().members().size(), "members seen by the first node");
+            Thread.sleep(250);
+          }
+          assertEquals(2, upMembers(b), "and by the second");
+        }
+      }
+    }
+  }
+
+  private static String remoting(Path keyStore, Path certs, String password) {
+    return """
+        pekko.remote.artery.transport = tls-tcp
+        pekko.remote.artery.ssl.config-ssl-engine {
+          key-store = "%1$s", key-store-password = "%3$s", key-password = "%3$s"
+          trust-store = "%2$s", trust-store-password = "%3$s"
+        }
+        """.formatted(keyStore, certs.resolve("truststore.p12"), password);
+  }
+
+  private static int upMembers(BerthNode node) {
+    int up = 0;
+    for (var m : Cluster.get(node.system()).state().getMembers()) {
+      if (m.status() == MemberStatus.up()) up++;
+    }
+    return up;
+  }
+
+  private static SSLContext trusting(Path certs, String password) throws Exception {
+    KeyStore trust = KeyStore.getInstance(certs.resolve("truststore.p12").toFile(), password.toCharArray());
+    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(trust);
+    SSLContext context = SSLContext.getInstance("TLS");
+    context.init(null, tmf.getTrustManagers(), null);
+    return context;
+  }
+}
