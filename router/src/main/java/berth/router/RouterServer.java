@@ -10,8 +10,10 @@ import org.apache.pekko.http.javadsl.ConnectionContext;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.ServerBuilder;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.settings.ConnectionPoolSettings;
 import org.apache.pekko.http.javadsl.settings.ServerSettings;
+import org.apache.pekko.stream.javadsl.Flow;
 
 /**
  * Binds the router (HTTPS when {@code berth.router.tls} names a key store) with settings for proxying (they apply to this binding and its upstream pools
@@ -46,11 +48,14 @@ public final class RouterServer {
         """.formatted(s.idleTimeout().toMillis(), s.maxConnectionsPerTenant(), s.maxOpenRequestsPerTenant(),
             s.responseSubscriptionTimeout().toMillis())).withFallback(base);
     TenantProxy proxy = new TenantProxy(system, routes, s, ConnectionPoolSettings.create(tuned));
-    ServerBuilder at = Http.get(system).newServerAt(s.host(), s.port()).withSettings(ServerSettings.create(tuned));
+    ServerSettings server = ServerSettings.create(tuned);
+    ServerBuilder at = Http.get(system).newServerAt(s.host(), s.port()).withSettings(server);
     if (s.tls().isPresent()) {
       at = at.enableHttps(ConnectionContext.httpsServer(s.tls().get()));
     }
-    return at.bind(proxy)
+    // per connection: the proxy (as many requests at once as pipelining allows) behind the header timeout
+    return at.bindFlow(RequestHeaderTimeout.around(
+            Flow.of(HttpRequest.class).mapAsync(server.getPipeliningLimit(), proxy), s.requestHeaderTimeout()))
         .thenApply(binding -> binding.addToCoordinatedShutdown(HARD_TERMINATION, system));
   }
 }
