@@ -16,7 +16,8 @@ api_port=${BENCH_API_PORT:-19190}
 router_port=${BENCH_ROUTER_PORT:-19180}
 nginx_port=${BENCH_NGINX_PORT:-19181}
 remote_port=${BENCH_REMOTE_PORT:-25590}
-token=bench-$RANDOM$RANDOM
+# a real secret: the node refuses short or placeholder tokens
+token=$(head -c 32 /dev/urandom | base64 | tr -d "/+=\n")
 
 for tool in wrk nginx curl docker java; do
   command -v "$tool" >/dev/null || { echo "bench: '$tool' is missing (Debian: apt-get install -y wrk nginx-light curl)" >&2; exit 2; }
