@@ -71,13 +71,28 @@ public final class ReplicatedRouteTable implements RouteTable {
   @Override
   public void publish(String slug, Route route) {
     forgetSeeds(java.util.Set.of(slug));
+    applyLocally(slug, route);
     replicator.tell(new Replicator.Update<>(KEY, LWWMap.create(), consistency, ignore, m -> m.put(self, slug, route)));
   }
 
   @Override
   public void remove(String slug) {
     forgetSeeds(java.util.Set.of(slug));
+    applyLocally(slug, null);
     replicator.tell(new Replicator.Update<>(KEY, LWWMap.create(), consistency, ignore, m -> m.remove(self, slug)));
+  }
+
+  /**
+   * This node's own write is served at once, not when the replicator next notifies subscribers
+   * (every {@code notify-subscribers-interval}): a tenant the API has just reported READY is routed
+   * by the node that made it so. The next notification carries the write too.
+   */
+  private void applyLocally(String slug, Route route) {
+    snapshot.updateAndGet(m -> {
+      Map<String, Route> next = new java.util.HashMap<>(m);
+      if (route == null) next.remove(slug); else next.put(slug, route);
+      return Map.copyOf(next);
+    });
   }
 
   /**

@@ -29,6 +29,8 @@ class ReplicatedRouteTableTest {
     cluster.manager().tell(Join.create(cluster.selfMember().address()));
   }
 
+  static final ReplicatedRouteTable table = new ReplicatedRouteTable(testKit.system(), Duration.ofSeconds(3));
+
   @AfterAll
   static void stop() {
     testKit.shutdownTestKit();
@@ -46,7 +48,6 @@ class ReplicatedRouteTableTest {
 
   @Test
   void aSeededRouteServesUntilTheReplicatedTableHasTheSlugAndNeverComesBackAfterARemoval() throws Exception {
-    ReplicatedRouteTable table = new ReplicatedRouteTable(testKit.system(), Duration.ofSeconds(3));
     Route stale = new Route(Phase.READY, new Endpoint("127.0.0.1", 1111), 1);
     Route fresh = new Route(Phase.READY, new Endpoint("127.0.0.1", 2222), 1);
     table.seed(Map.of("acme", stale, "beta", stale));
@@ -59,5 +60,18 @@ class ReplicatedRouteTableTest {
     assertEquals(Optional.empty(), eventually(() -> table.lookup("acme"), Optional::isEmpty),
         "a removed tenant does not fall back to its stale seed");
     assertTrue(table.lookup("beta").isPresent(), "a slug the table never had keeps its seed");
+  }
+
+  @Test
+  void thisNodesOwnWriteIsServedAtOnceAndStaysOnceReplicated() throws Exception {
+    Route ready = new Route(Phase.READY, new Endpoint("127.0.0.1", 3333), 2);
+    table.publish("gamma", ready);
+    assertEquals(Optional.of(ready), table.lookup("gamma"), "no wait for the replicator's next notification");
+    Thread.sleep(1000); // several notifications later, the replicated table agrees
+    assertEquals(Optional.of(ready), table.lookup("gamma"));
+    table.remove("gamma");
+    assertEquals(Optional.empty(), table.lookup("gamma"), "a removal too");
+    Thread.sleep(1000);
+    assertEquals(Optional.empty(), table.lookup("gamma"));
   }
 }
