@@ -91,6 +91,7 @@ public final class Database implements AutoCloseable {
     Map<String, Object> m = new HashMap<>();
     m.put("jdbc-read-journal.refresh-interval", node.getDuration("berth.read-model.poll-interval").toMillis() + "ms");
     m.put("jdbc-read-journal.max-buffer-size", node.getInt("berth.read-model.query-batch-size"));
+    m.put("jdbc-journal.bufferSize", node.getInt("berth.db.journal-queue-size"));
     m.put(SHARED_DB + ".db.url", settings.url());
     m.put(SHARED_DB + ".db.user", settings.user());
     m.put(SHARED_DB + ".db.password", settings.password());
