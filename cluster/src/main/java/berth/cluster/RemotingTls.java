@@ -40,13 +40,8 @@ final class RemotingTls {
       throw new IllegalArgumentException(ENGINE + ".require-mutual-authentication is off: without it a node "
           + "accepts connections from anyone who trusts its certificate. Berth requires it on.");
     }
-    String password = engine.getString("key-store-password");
-    TlsStores.keyStore(engine.getString("key-store"), password,
-        ENGINE + ".key-store (BERTH_REMOTE_KEYSTORE)", clock);
-    if (!engine.getString("key-password").equals(password)) {
-      TlsStores.keyStore(engine.getString("key-store"), engine.getString("key-password"),
-          ENGINE + ".key-password", clock);
-    }
+    TlsStores.keyStore(engine.getString("key-store"), engine.getString("key-store-password"),
+        engine.getString("key-password"), ENGINE + ".key-store (BERTH_REMOTE_KEYSTORE)", clock);
     TlsStores.trustStore(engine.getString("trust-store"), engine.getString("trust-store-password"),
         ENGINE + ".trust-store (BERTH_REMOTE_TRUSTSTORE)");
   }

@@ -35,13 +35,18 @@ public final class TlsStores {
 
   /** A key store with a private key and a certificate valid now; expiry within 30 days is logged. */
   public static KeyStore keyStore(String file, String password, String setting, Clock clock) {
+    return keyStore(file, password, password, setting, clock);
+  }
+
+  /** The same, for a store whose key has a password of its own. */
+  public static KeyStore keyStore(String file, String password, String keyPassword, String setting, Clock clock) {
     KeyStore store = open(file, password, setting);
     try {
       boolean hasKey = false;
       for (String alias : Collections.list(store.aliases())) {
         if (!store.isKeyEntry(alias)) continue;
         hasKey = true;
-        store.getKey(alias, password.toCharArray()); // the key opens with the store's password
+        store.getKey(alias, keyPassword.toCharArray()); // the key opens
         if (store.getCertificate(alias) instanceof X509Certificate cert) {
           requireValid(cert, file, setting, clock);
         }
@@ -53,7 +58,7 @@ public final class TlsStores {
       return store;
     } catch (UnrecoverableKeyException e) {
       throw new IllegalArgumentException(setting + ": the private key in " + file
-          + " does not open with the store's password (use one password for the store and its key)", e);
+          + " does not open with the key password given (use one password for the store and its key)", e);
     } catch (GeneralSecurityException e) {
       throw new IllegalArgumentException(setting + ": cannot read " + file + ": " + e.getMessage(), e);
     }
