@@ -34,8 +34,7 @@ public record ApiSettings(
 
   public static ApiSettings fromConfig(Config root) {
     Config c = root.getConfig("berth.api");
-    Optional<SSLContext> tls = TlsStores.httpsServer(c.getConfig("tls"),
-        "berth.api.tls.key-store (BERTH_API_TLS_KEYSTORE)", Clock.systemUTC());
+    Optional<SSLContext> tls = https(root);
     return new ApiSettings(
         c.getString("host"),
         c.getInt("port"),
@@ -47,6 +46,12 @@ public record ApiSettings(
         c.getString("read-journal"),
         c.getDuration("stream-max-age"),
         Accounts.fromConfig(c, tls.isPresent()));
+  }
+
+  /** The HTTPS context of {@code berth.api.tls}, its key store checked; empty for plain HTTP. */
+  public static Optional<SSLContext> https(Config root) {
+    return TlsStores.httpsServer(root.getConfig("berth.api.tls"), "berth.api.tls.key-store (BERTH_API_TLS_KEYSTORE)",
+        Clock.systemUTC());
   }
 
   @Override

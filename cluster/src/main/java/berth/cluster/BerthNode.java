@@ -111,7 +111,10 @@ public final class BerthNode implements AutoCloseable {
   }
 
   public static BerthNode start(Config config, Hooks hooks) {
+    // settings that can be wrong (key stores, secrets) are read before the node joins a cluster
     RemotingTls.check(config, Clock.systemUTC());
+    ApiSettings.https(config);
+    RouterSettings routerSettings = RouterSettings.fromConfig(config);
     DockerSettings dockerSettings = DockerSettings.fromConfig(config);
     DockerClient docker = DockerEngine.connect(dockerSettings);
     String dockerVersion = DockerEngine.requireReachable(docker, dockerSettings);
@@ -147,7 +150,6 @@ public final class BerthNode implements AutoCloseable {
 
       Clock clock = Clock.systemUTC();
       SsoKeys ssoKeys = SsoKeys.fromConfig(config);
-      RouterSettings routerSettings = RouterSettings.fromConfig(config);
       ReplicatedRouteTable routes = new ReplicatedRouteTable(system, routerSettings.replicationTimeout());
       TenantDriver driver = hooks.driver().apply(new DockerTenantDriver(docker, dockerSettings, dockerCalls));
       TenantGuest guest = hooks.guest().apply(new HttpTenantGuest(GuestSettings.fromConfig(config),
@@ -173,7 +175,7 @@ public final class BerthNode implements AutoCloseable {
           .get(BIND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
       int routerPort = router.localAddress().getPort();
       SsoIssuer sso = SsoIssuer.fromConfig(config, ssoKeys, slug -> routerSettings.tenantUrl(slug, routerPort), clock);
-      ApiSettings api = ApiSettings.fromConfig(config);
+      ApiSettings api = ApiSettings.fromConfig(config); // after the checks: a token it generates is printed once
       DatabaseHealth health = new DatabaseHealth(database.dataSource(), database.settings().healthInterval());
       closeOnShutdown(system, "berth-database-health", health::close);
       var admin = AdminServer.start(system, new AdminRoutes(system,
@@ -187,10 +189,19 @@ public final class BerthNode implements AutoCloseable {
       return new BerthNode(system, admin.localAddress(), router.localAddress(), routes, api.token(), dockerVersion,
           database.settings().url(), management.toString());
     } catch (Exception e) {
-      system.terminate();
+      // logged here: with exit-jvm on, the JVM may exit (status 1, StartFailed) before the caller prints it
+      log.error("Berth node failed to start: {}", e.getMessage(), e);
+      CoordinatedShutdown.get(system).run(StartFailed.INSTANCE);
       system.getWhenTerminated().toCompletableFuture().join();
       throw new IllegalStateException("Berth node failed to start: " + e.getMessage(), e);
     }
+  }
+
+  /** Why a node that failed to start shuts down: exits with status 1 (application.conf, reason-overrides). */
+  public static final class StartFailed implements CoordinatedShutdown.Reason {
+    static final StartFailed INSTANCE = new StartFailed();
+
+    private StartFailed() {}
   }
 
   /**

@@ -39,6 +39,12 @@ public final class Main {
         .append("  Tenants:     ").append(berth.router.RouterSettings.fromConfig(node.config())
             .tenantUrl("{slug}", node.routerAddress().getPort())).append("/\n")
         .append("  Health:      ").append(node.managementUri()).append("/ready, /alive\n");
+    var cluster = org.apache.pekko.cluster.typed.Cluster.get(node.system());
+    if (cluster.selfMember().status() != org.apache.pekko.cluster.MemberStatus.up()) {
+      // joining seeds that do not answer (or refuse this node's certificate) looks like this for good
+      out.append("  Cluster:     not a member yet, joining ").append(node.config().getStringList("pekko.cluster.seed-nodes"))
+          .append(" (/ready answers 200 once it is)\n");
+    }
     switch (node.token().source()) {
       case CONFIGURED -> out.append("  Admin token: as configured (BERTH_ADMIN_TOKEN)\n");
       // printed once, when it is made; afterwards it is only in its file (mode 0600)

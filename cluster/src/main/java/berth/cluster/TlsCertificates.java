@@ -88,7 +88,7 @@ public final class TlsCertificates {
       Path store = tls.issue(args[i]);
       System.out.println("berth: " + store + " (" + args[i] + ")");
     }
-    System.out.println("berth: trust store " + tls.dir.resolve("truststore.p12") + "; the password of both is in "
+    System.out.println("berth: trust store " + tls.dir.resolve("truststore.p12") + "; the password of every store there is in "
         + tls.dir.resolve("password"));
   }
 

@@ -68,6 +68,8 @@ class TlsCertificatesTest {
     RemotingTls.check(ConfigFactory.load(), Clock.systemUTC()); // plain tcp on loopback, the local default
 
     assertRefused("BERTH_REMOTE_KEYSTORE", remoting(dir.resolve("missing.p12").toString(), trustStore, password, true));
+    assertRefused("BERTH_REMOTE_KEYSTORE) is empty", remoting("", trustStore, password, true)); // BERTH_REMOTE_KEYSTORE=
+    assertRefused("BERTH_REMOTE_KEYSTORE", remoting(dir.toString(), trustStore, password, true)); // a directory
     assertRefused("wrong password", remoting(keyStore, trustStore, "not-the-password-of-this-store", true));
     assertRefused("placeholder", remoting(keyStore, trustStore, "changeme", true));
     assertRefused("not set", remoting(keyStore, trustStore, "", true));

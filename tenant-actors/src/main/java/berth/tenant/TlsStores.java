@@ -102,8 +102,11 @@ public final class TlsStores {
   }
 
   private static KeyStore open(String file, String password, String setting) {
+    if (file.isBlank()) {
+      throw new IllegalArgumentException(setting + " is empty: name a key store file");
+    }
     Path path = Path.of(file);
-    if (!Files.isReadable(path)) {
+    if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
       throw new IllegalArgumentException(setting + ": no readable file " + path.toAbsolutePath()
           + " (./berth tls makes a CA and node key stores, docs/operations.md \"TLS\")");
     }
