@@ -58,6 +58,7 @@ public final class JournalBench {
           pekko.loglevel = WARNING
           pekko.remote.artery.canonical.port = 0
           pekko.cluster.jmx.enabled = off
+          pekko.coordinated-shutdown.exit-jvm = off
           berth.tenant.concurrent-steps = 1000000
           """).withFallback(db.pekkoConfig(node)).withFallback(node).resolve();
       ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "berth", config);

@@ -16,6 +16,7 @@ import javax.net.ssl.SSLContext;
 public record ApiSettings(
     String host, int port, Optional<SSLContext> tls, NodeSecret token, String principal, int maxBodyBytes, Duration askTimeout, String readJournal,
     Duration streamMaxAge, Accounts accounts) {
+  private static final String TOKEN_SETTING = "berth.api.token (BERTH_ADMIN_TOKEN)";
 
   /**
    * Sessions, sign-in throttling and first-run settings ({@code berth.api.sessions}, {@code berth.api.sign-in},
@@ -39,7 +40,7 @@ public record ApiSettings(
         c.getString("host"),
         c.getInt("port"),
         tls,
-        NodeSecret.resolve(c.getString("token"), Path.of(c.getString("token-file")), "berth.api.token (BERTH_ADMIN_TOKEN)"),
+        NodeSecret.resolve(c.getString("token"), Path.of(c.getString("token-file")), TOKEN_SETTING),
         c.getString("principal"),
         Math.toIntExact(c.getBytes("max-body-size")),
         c.getDuration("ask-timeout"),
@@ -48,9 +49,21 @@ public record ApiSettings(
         Accounts.fromConfig(c, tls.isPresent()));
   }
 
+  /**
+   * Checks what an operator configured — the HTTPS key store, a configured token — without generating
+   * anything, so a node can refuse bad settings before it joins a cluster.
+   */
+  public static void check(Config root) {
+    https(root);
+    Config c = root.getConfig("berth.api");
+    if (!c.getString("token").isBlank()) {
+      NodeSecret.resolve(c.getString("token"), Path.of(c.getString("token-file")), TOKEN_SETTING);
+    }
+  }
+
   /** The HTTPS context of {@code berth.api.tls}, its key store checked; empty for plain HTTP. */
-  public static Optional<SSLContext> https(Config root) {
-    return TlsStores.httpsServer(root.getConfig("berth.api.tls"), "berth.api.tls.key-store (BERTH_API_TLS_KEYSTORE)",
+  static Optional<SSLContext> https(Config root) {
+    return TlsStores.httpsServer(root.getConfig("berth.api.tls"), "berth.api.tls.key-store (BERTH_API_TLS_KEYSTORE, password BERTH_API_TLS_PASSWORD)",
         Clock.systemUTC());
   }
 

@@ -113,8 +113,10 @@ public final class BerthNode implements AutoCloseable {
   public static BerthNode start(Config config, Hooks hooks) {
     // settings that can be wrong (key stores, secrets) are read before the node joins a cluster
     RemotingTls.check(config, Clock.systemUTC());
-    ApiSettings.https(config);
+    ApiSettings.check(config);
     RouterSettings routerSettings = RouterSettings.fromConfig(config);
+    SsoKeys ssoKeys = SsoKeys.fromConfig(config);
+    GuestSettings guestSettings = GuestSettings.fromConfig(config);
     DockerSettings dockerSettings = DockerSettings.fromConfig(config);
     DockerClient docker = DockerEngine.connect(dockerSettings);
     String dockerVersion = DockerEngine.requireReachable(docker, dockerSettings);
@@ -149,10 +151,9 @@ public final class BerthNode implements AutoCloseable {
       }
 
       Clock clock = Clock.systemUTC();
-      SsoKeys ssoKeys = SsoKeys.fromConfig(config);
       ReplicatedRouteTable routes = new ReplicatedRouteTable(system, routerSettings.replicationTimeout());
       TenantDriver driver = hooks.driver().apply(new DockerTenantDriver(docker, dockerSettings, dockerCalls));
-      TenantGuest guest = hooks.guest().apply(new HttpTenantGuest(GuestSettings.fromConfig(config),
+      TenantGuest guest = hooks.guest().apply(new HttpTenantGuest(guestSettings,
           ssoKeys::verificationKeyFor));
       var blocking = system.dispatchers().lookup(DispatcherSelector.blocking());
       LogArchive logs = new JdbcLogArchive(database.dataSource(), blocking);

@@ -41,9 +41,9 @@ final class RemotingTls {
           + "accepts connections from anyone who trusts its certificate. Berth requires it on.");
     }
     TlsStores.keyStore(engine.getString("key-store"), engine.getString("key-store-password"),
-        engine.getString("key-password"), ENGINE + ".key-store (BERTH_REMOTE_KEYSTORE)", clock);
+        engine.getString("key-password"), ENGINE + ".key-store (BERTH_REMOTE_KEYSTORE, password BERTH_REMOTE_TLS_PASSWORD)", clock);
     TlsStores.trustStore(engine.getString("trust-store"), engine.getString("trust-store-password"),
-        ENGINE + ".trust-store (BERTH_REMOTE_TRUSTSTORE)");
+        ENGINE + ".trust-store (BERTH_REMOTE_TRUSTSTORE, password BERTH_REMOTE_TLS_PASSWORD)");
   }
 
   private static boolean loopback(String host) {

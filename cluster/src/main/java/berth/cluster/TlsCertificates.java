@@ -57,7 +57,9 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  *       more names or renew them: keep ca-key.pem offline once the nodes have their stores);
  *   <li>{@code truststore.p12}: the CA certificate, for {@code BERTH_REMOTE_TRUSTSTORE} and clients;
  *   <li>{@code NAME.p12}: NAME's private key and certificate (with the CA's), for
- *       {@code BERTH_REMOTE_KEYSTORE}, {@code BERTH_API_TLS_KEYSTORE}, {@code BERTH_ROUTER_TLS_KEYSTORE};
+ *       {@code BERTH_REMOTE_KEYSTORE} (and {@code BERTH_API_TLS_KEYSTORE}, {@code BERTH_ROUTER_TLS_KEYSTORE}
+ *       — but any certificate of a cluster's CA admits its holder to the cluster: make certificates for
+ *       servers deployed elsewhere, such as a router's wildcard, in a directory of their own);
  *       also as PEM, {@code NAME.pem} and {@code NAME-key.pem};
  *   <li>{@code password}: the password of every .p12 file in DIR (made on the first run).
  * </ul>
@@ -103,6 +105,9 @@ public final class TlsCertificates {
     if (!name.matches("[A-Za-z0-9][A-Za-z0-9.-]*")) {
       throw new IllegalArgumentException("a name is letters, digits, '.' and '-': " + name);
     }
+    if (List.of("ca", "ca-key", "truststore", "password").contains(name)) {
+      throw new IllegalArgumentException("'" + name + "' names one of the CA's own files: choose another name");
+    }
     List<String> sans = new ArrayList<>(List.of(name));
     if (spec.contains("=")) {
       for (String san : spec.substring(spec.indexOf('=') + 1).split(",")) {
@@ -135,7 +140,12 @@ public final class TlsCertificates {
   private KeyPair caKeys() throws IOException, GeneralSecurityException, OperatorCreationException {
     Path keyFile = dir.resolve("ca-key.pem");
     Path certFile = dir.resolve("ca.pem");
-    if (Files.exists(keyFile) && Files.exists(certFile)) {
+    if (Files.exists(keyFile) != Files.exists(certFile)) {
+      // a new CA here would replace the trust store every node has: refuse instead
+      throw new IllegalStateException(dir + " has " + (Files.exists(certFile) ? "ca.pem but not ca-key.pem" : "ca-key.pem but not ca.pem")
+          + ": put the CA's other half back to issue more certificates from it (or use an empty directory for a new CA)");
+    }
+    if (Files.exists(keyFile)) {
       try (Reader r = Files.newBufferedReader(keyFile); PEMParser parser = new PEMParser(r)) {
         PrivateKey key = new JcaPEMKeyConverter().getPrivateKey((PrivateKeyInfo) parser.readObject());
         return new KeyPair(readCertificate(certFile).getPublicKey(), key);
@@ -165,8 +175,12 @@ public final class TlsCertificates {
   private X509Certificate sign(X509Certificate ca, PrivateKey caKey, X500Name subject, KeyPair keys, List<String> sans)
       throws GeneralSecurityException, OperatorCreationException, IOException {
     Instant now = clock.instant();
+    Instant notAfter = now.plus(NODE_VALIDITY);
+    if (notAfter.isAfter(ca.getNotAfter().toInstant())) {
+      notAfter = ca.getNotAfter().toInstant(); // never outlives the CA
+    }
     JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(ca, serial(), Date.from(now.minus(Duration.ofHours(1))),
-        Date.from(now.plus(NODE_VALIDITY)), subject, keys.getPublic());
+        Date.from(notAfter), subject, keys.getPublic());
     JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
     b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
     b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyAgreement));
@@ -196,12 +210,14 @@ public final class TlsCertificates {
   private char[] password() throws IOException {
     Path file = dir.resolve("password");
     if (Files.exists(file)) {
-      return Files.readString(file, StandardCharsets.UTF_8).strip().toCharArray();
+      return Files.readString(file, StandardCharsets.UTF_8).toCharArray();
     }
     byte[] random = new byte[32];
     RANDOM.nextBytes(random);
     String password = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
-    writeOwnerOnly(file, (password + "\n").getBytes(StandardCharsets.UTF_8));
+    // no trailing newline: the file goes byte for byte into a Kubernetes Secret and from there into
+    // BERTH_REMOTE_TLS_PASSWORD, where a newline would be part of the password
+    writeOwnerOnly(file, password.getBytes(StandardCharsets.UTF_8));
     return password.toCharArray();
   }
 

@@ -234,7 +234,8 @@ class KubernetesManifestsTest {
 
     // made as the kustomization's comment says; the node's start-up check accepts them
     new TlsCertificates(tmp.resolve("tls"), java.time.Clock.systemUTC()).issue("berth=berth-admin,berth-admin.berth.svc");
-    String password = Files.readString(tmp.resolve(generated.get("berth-tls").get("password"))).strip();
+    // as the kubelet puts it into the environment: the file's bytes, unstripped
+    String password = Files.readString(tmp.resolve(generated.get("berth-tls").get("password")));
     RemotingTls.check(ConfigFactory.parseString("""
         pekko.remote.artery.transport = tls-tcp
         pekko.remote.artery.canonical.hostname = "10.0.0.5"

@@ -54,6 +54,15 @@ class TlsCertificatesTest {
       files.forEach(f -> assertEquals("rw-------", permissions(f), f.toString()));
     }
     assertThrows(IllegalArgumentException.class, () -> tls.issue("../etc"), "a name is not a path");
+    for (String reserved : new String[] {"ca", "truststore", "password"}) {
+      assertThrows(IllegalArgumentException.class, () -> tls.issue(reserved), reserved + " is the CA's own file");
+    }
+    assertEquals(password, Files.readString(dir.resolve("password")), "no newline: it goes into a Secret byte for byte");
+    // the CA's key kept elsewhere: no second CA is made behind the operator's back
+    Files.delete(dir.resolve("ca-key.pem")); // as if kept offline
+    var half = assertThrows(IllegalStateException.class, () -> tls.issue("node-3"));
+    assertTrue(half.getMessage().contains("ca.pem but not ca-key.pem"), half.getMessage());
+    assertArrayEquals(ca, Files.readAllBytes(dir.resolve("ca.pem")));
   }
 
   @Test
@@ -68,7 +77,7 @@ class TlsCertificatesTest {
     RemotingTls.check(ConfigFactory.load(), Clock.systemUTC()); // plain tcp on loopback, the local default
 
     assertRefused("BERTH_REMOTE_KEYSTORE", remoting(dir.resolve("missing.p12").toString(), trustStore, password, true));
-    assertRefused("BERTH_REMOTE_KEYSTORE) is empty", remoting("", trustStore, password, true)); // BERTH_REMOTE_KEYSTORE=
+    assertRefused("BERTH_REMOTE_TLS_PASSWORD) is empty", remoting("", trustStore, password, true)); // BERTH_REMOTE_KEYSTORE=
     assertRefused("BERTH_REMOTE_KEYSTORE", remoting(dir.toString(), trustStore, password, true)); // a directory
     assertRefused("wrong password", remoting(keyStore, trustStore, "not-the-password-of-this-store", true));
     assertRefused("placeholder", remoting(keyStore, trustStore, "changeme", true));
@@ -95,6 +104,9 @@ class TlsCertificatesTest {
         Clock.systemUTC()).isEmpty());
     assertTrue(TlsStores.httpsServer(ConfigFactory.parseString("key-store = \"%s\", password = \"%s\""
         .formatted(dir.resolve("admin.p12"), password)), "s", Clock.systemUTC()).isPresent());
+    var storeless = assertThrows(IllegalArgumentException.class, () -> TlsStores.httpsServer(
+        ConfigFactory.parseString("key-store = \"\", password = \"set-but-no-store\""), "s", Clock.systemUTC()));
+    assertTrue(storeless.getMessage().contains("password is set"), "a password without a store is not plain HTTP");
     var wrong = assertThrows(IllegalArgumentException.class, () -> TlsStores.httpsServer(ConfigFactory.parseString(
         "key-store = \"%s\", password = \"wrong-password-for-this\"".formatted(dir.resolve("admin.p12"))),
         "berth.api.tls.key-store (BERTH_API_TLS_KEYSTORE)", Clock.systemUTC()));

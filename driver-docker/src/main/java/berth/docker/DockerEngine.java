@@ -48,12 +48,13 @@ public final class DockerEngine {
 
   private static void requireLocalUnlessAllowed(String host, DockerSettings.Tls tls) {
     URI uri = URI.create(host);
-    if (!"tcp".equals(uri.getScheme()) || tls.allowPlainTcp()) {
+    if (!"tcp".equalsIgnoreCase(uri.getScheme()) || tls.allowPlainTcp()) {
       return;
     }
     boolean loopback;
     try {
-      loopback = InetAddress.getByName(uri.getHost()).isLoopbackAddress();
+      // no host parsed (tcp://docker_host:2375, tcp://:2375): not known to be loopback
+      loopback = uri.getHost() != null && InetAddress.getByName(uri.getHost()).isLoopbackAddress();
     } catch (java.net.UnknownHostException e) {
       loopback = false;
     }

@@ -3,9 +3,11 @@ package berth.router;
 import java.time.Duration;
 import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.ResponseEntity;
 import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.BidiShape;
 import org.apache.pekko.stream.Inlet;
@@ -102,8 +104,11 @@ final class RequestHeaderTimeout extends GraphStage<BidiShape<HttpRequest, HttpR
                 done.whenComplete((d, e) -> responseSent.invoke(Done.getInstance()));
                 return (Object) mat;
               });
-              push(responseOut, response.withEntity(((org.apache.pekko.http.scaladsl.model.ResponseEntity) response.entity())
-                  .transformDataBytes(watched.asScala())));
+              ResponseEntity entity = response.entity();
+              // a body of known length keeps its Content-Length (transformDataBytes would make it chunked)
+              push(responseOut, response.withEntity(entity instanceof HttpEntity.Default known
+                  ? HttpEntities.create(known.getContentType(), known.getContentLength(), known.getDataBytes().via(watched))
+                  : ((org.apache.pekko.http.scaladsl.model.ResponseEntity) entity).transformDataBytes(watched.asScala())));
             }
           }
         });

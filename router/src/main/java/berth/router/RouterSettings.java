@@ -27,7 +27,7 @@ public record RouterSettings(
   public static RouterSettings fromConfig(Config root) {
     Config c = root.getConfig("berth.router");
     Optional<SSLContext> tls = TlsStores.httpsServer(c.getConfig("tls"),
-        "berth.router.tls.key-store (BERTH_ROUTER_TLS_KEYSTORE)", Clock.systemUTC());
+        "berth.router.tls.key-store (BERTH_ROUTER_TLS_KEYSTORE, password BERTH_ROUTER_TLS_PASSWORD)", Clock.systemUTC());
     return new RouterSettings(
         c.getString("host"),
         c.getInt("port"),

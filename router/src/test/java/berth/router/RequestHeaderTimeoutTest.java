@@ -62,6 +62,11 @@ class RequestHeaderTimeoutTest {
       if (upgrade.isPresent()) {
         return CompletableFuture.completedFuture(upgrade.get().handleMessagesWith(echo));
       }
+      if (request.getUri().path().equals("/fixed")) {
+        Source<ByteString, ?> bytes = Source.range(1, 20).map(i -> ByteString.fromArray(new byte[10_000]));
+        return CompletableFuture.completedFuture(HttpResponse.create()
+            .withEntity(HttpEntities.create(ContentTypes.APPLICATION_OCTET_STREAM, 200_000, bytes)));
+      }
       if (request.getUri().path().equals("/stream")) {
         Source<ByteString, ?> chunks = Source.range(1, 6).throttle(1, Duration.ofMillis(500))
             .map(i -> ByteString.fromString("chunk " + i + "\n"));
@@ -116,10 +121,32 @@ class RequestHeaderTimeoutTest {
   void requestsInFlightAndKeptAliveConnectionsAreServed() throws Exception {
     try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
       s.setSoTimeout(15_000);
-      String streamed = exchange(s, "/stream");
+      String streamed = exchange(s, "GET", "/stream");
       assertTrue(streamed.contains("chunk 1") && streamed.contains("chunk 6"), "3 s of streaming, whole: " + streamed);
       Thread.sleep(300); // well within the timeout: the connection is still there for the next request
-      assertTrue(exchange(s, "/").endsWith("hello"));
+      assertTrue(exchange(s, "GET", "/").endsWith("hello"));
+    }
+  }
+
+  @Test
+  void aBodyOfKnownLengthKeepsItsContentLength() throws Exception {
+    try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+      s.setSoTimeout(15_000);
+      String got = exchange(s, "GET", "/fixed");
+      String head = got.substring(0, got.indexOf("\r\n\r\n")).toLowerCase();
+      assertTrue(head.contains("content-length: 200000") && !head.contains("transfer-encoding"), head);
+      assertEquals(200_000, got.length() - head.length() - 4);
+      String headOnly = exchange(s, "HEAD", "/fixed").toLowerCase();
+      assertTrue(headOnly.contains("content-length: 200000") && !headOnly.contains("transfer-encoding"), headOnly);
+    }
+  }
+
+  @Test
+  void anIdleKeptAliveConnectionIsClosed() throws Exception {
+    try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+      s.setSoTimeout(10_000);
+      assertTrue(exchange(s, "GET", "/").endsWith("hello"));
+      assertEquals(-1, s.getInputStream().read(), "closed a header timeout after the response, not the idle timeout");
     }
   }
 
@@ -143,24 +170,40 @@ class RequestHeaderTimeoutTest {
     ws.abort();
   }
 
-  /** One HTTP/1.1 exchange on a kept-alive connection; the response read to its end (chunked or not). */
-  private String exchange(Socket s, String path) throws IOException {
-    s.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: t1.localhost:" + port + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+  /**
+   * One HTTP/1.1 exchange on a kept-alive connection: the response's head, and its body read to its end
+   * by Content-Length or chunked framing (none for HEAD).
+   */
+  private String exchange(Socket s, String method, String path) throws IOException {
+    s.getOutputStream().write((method + " " + path + " HTTP/1.1\r\nHost: t1.localhost:" + port + "\r\n\r\n")
+        .getBytes(StandardCharsets.US_ASCII));
     InputStream in = s.getInputStream();
-    ByteArrayOutputStream seen = new ByteArrayOutputStream();
-    while (true) {
+    ByteArrayOutputStream head = new ByteArrayOutputStream();
+    while (!head.toString(StandardCharsets.US_ASCII).endsWith("\r\n\r\n")) {
       int b = in.read();
-      if (b == -1) throw new IOException("connection closed after: " + seen);
-      seen.write(b);
-      String text = seen.toString(StandardCharsets.US_ASCII);
-      int headerEnd = text.indexOf("\r\n\r\n");
-      if (headerEnd < 0) continue;
-      String head = text.substring(0, headerEnd).toLowerCase();
-      if (head.contains("transfer-encoding: chunked") ? text.endsWith("\r\n0\r\n\r\n")
-          : head.contains("content-length: ") && text.length() - headerEnd - 4
-              == Integer.parseInt(head.replaceAll("(?s).*content-length: (\\d+).*", "$1"))) {
-        return text;
-      }
+      if (b == -1) throw new IOException("connection closed after: " + head);
+      head.write(b);
     }
+    String headers = head.toString(StandardCharsets.US_ASCII);
+    String lower = headers.toLowerCase();
+    ByteArrayOutputStream body = new ByteArrayOutputStream();
+    if (method.equals("HEAD")) {
+      return headers;
+    } else if (lower.contains("transfer-encoding: chunked")) {
+      byte[] end = "\r\n0\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+      while (true) {
+        int b = in.read();
+        if (b == -1) throw new IOException("connection closed in a chunked body");
+        body.write(b);
+        byte[] sofar = body.toByteArray();
+        if (sofar.length >= end.length && java.util.Arrays.equals(sofar, sofar.length - end.length, sofar.length, end, 0, end.length)) {
+          break;
+        }
+      }
+    } else {
+      int length = Integer.parseInt(lower.replaceAll("(?s).*content-length: (\\d+).*", "$1"));
+      body.write(in.readNBytes(length));
+    }
+    return headers + body.toString(StandardCharsets.US_ASCII);
   }
 }

@@ -85,10 +85,15 @@ public final class TlsStores {
    */
   public static Optional<SSLContext> httpsServer(Config tls, String setting, Clock clock) {
     String file = tls.getString("key-store").strip();
+    String password = tls.getString("password");
     if (file.isEmpty()) {
+      if (!password.isEmpty()) {
+        // a password without its store is a mistyped or missing key store setting: not plain HTTP
+        throw new IllegalArgumentException(setting + " is empty while its password is set: name the key store, "
+            + "or unset the password to serve plain HTTP");
+      }
       return Optional.empty();
     }
-    String password = tls.getString("password");
     KeyStore store = keyStore(file, password, setting, clock);
     try {
       KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
