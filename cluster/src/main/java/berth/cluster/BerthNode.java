@@ -97,9 +97,11 @@ public final class BerthNode implements AutoCloseable {
   private final String dockerVersion;
   private final String databaseUrl;
   private final String managementUri;
+  private final RouterSettings routerSettings;
 
   private BerthNode(ActorSystem<Void> system, InetSocketAddress adminAddress, InetSocketAddress routerAddress,
-      ReplicatedRouteTable routes, NodeSecret token, String dockerVersion, String databaseUrl, String managementUri) {
+      ReplicatedRouteTable routes, NodeSecret token, String dockerVersion, String databaseUrl, String managementUri,
+      RouterSettings routerSettings) {
     this.system = system;
     this.adminAddress = adminAddress;
     this.routerAddress = routerAddress;
@@ -108,6 +110,7 @@ public final class BerthNode implements AutoCloseable {
     this.dockerVersion = dockerVersion;
     this.databaseUrl = databaseUrl;
     this.managementUri = managementUri;
+    this.routerSettings = routerSettings;
   }
 
   public static BerthNode start(Config config, Hooks hooks) {
@@ -188,7 +191,7 @@ public final class BerthNode implements AutoCloseable {
       log.info("Berth node up: Docker {}, database {}, admin API on {}, router on {}, management on {}", dockerVersion,
           database.settings(), admin.localAddress(), router.localAddress(), management);
       return new BerthNode(system, admin.localAddress(), router.localAddress(), routes, api.token(), dockerVersion,
-          database.settings().url(), management.toString());
+          database.settings().url(), management.toString(), routerSettings);
     } catch (Exception e) {
       // logged here: with exit-jvm on, the JVM may exit (status 1, StartFailed) before the caller prints it
       log.error("Berth node failed to start: {}", e.getMessage(), e);
@@ -284,6 +287,11 @@ public final class BerthNode implements AutoCloseable {
   /** Base URI of pekko-management: {@code /alive}, {@code /ready}, {@code /cluster/members}. */
   public String managementUri() {
     return managementUri;
+  }
+
+  /** The URL browsers reach tenant {@code slug} at through this node's router. */
+  public String tenantUrl(String slug) {
+    return routerSettings.tenantUrl(slug, routerAddress.getPort());
   }
 
   public ReplicatedRouteTable routes() {

@@ -36,8 +36,7 @@ public final class Main {
         .append("\nBerth node is up.\n")
         .append("  Admin UI:    ").append(ui).append('\n')
         .append("  Admin API:   ").append(api).append('\n')
-        .append("  Tenants:     ").append(berth.router.RouterSettings.fromConfig(node.config())
-            .tenantUrl("{slug}", node.routerAddress().getPort())).append("/\n")
+        .append("  Tenants:     ").append(node.tenantUrl("{slug}")).append("/\n")
         .append("  Health:      ").append(node.managementUri()).append("/ready, /alive\n");
     var cluster = org.apache.pekko.cluster.typed.Cluster.get(node.system());
     if (cluster.selfMember().status() != org.apache.pekko.cluster.MemberStatus.up()) {

@@ -37,6 +37,8 @@ class TlsTest {
   @TempDir Path dir;
 
   @Test
+  @org.junit.jupiter.api.Timeout(value = 4, unit = java.util.concurrent.TimeUnit.MINUTES,
+      threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD) // a hang fails, not stalls CI
   void nodesOfTheClusterCaFormAClusterAndAForeignCertificateCannotJoin() throws Exception {
     TestNodes nodes = new TestNodes(dir);
     Path ours = dir.resolve("certs");
@@ -71,6 +73,13 @@ class TlsTest {
       assertTrue(RouterSettings.fromConfig(a.config()).tenantUrl("t1", 443).startsWith("https://t1."),
           "links handed out (SSO) use https");
 
+      // the remoting port itself: a TLS client holding the cluster CA's certificate is let in, one holding
+      // another CA's is refused in the handshake (mutual authentication: no one-way sender gets in either)
+      int remoting = (Integer) Cluster.get(a.system()).selfMember().address().port().get();
+      String foreignPassword = Files.readString(foreign.resolve("password")).strip();
+      assertTrue(admitted(remoting, ours.resolve("node-b.p12"), password), "a peer of the cluster's CA");
+      assertFalse(admitted(remoting, foreign.resolve("intruder.p12"), foreignPassword), "a peer of another CA");
+
       String seed = Cluster.get(a.system()).selfMember().address().toString();
       Config second = ConfigFactory.parseString(remoting(ours.resolve("node-b.p12"), ours, password)
           + nodes.dbSettings(a.databaseUrl()) + "\npekko.cluster.seed-nodes = [\"" + seed + "\"]\n")
@@ -79,7 +88,6 @@ class TlsTest {
         TestNodes.await("two TLS nodes form a cluster", WITHIN, () -> upMembers(a) == 2 && upMembers(b) == 2);
 
         // the intruder trusts the cluster's CA (its certificate is public) but holds a key of another CA
-        String foreignPassword = Files.readString(foreign.resolve("password")).strip();
         Config intruderConfig = ConfigFactory.parseString("""
             pekko.remote.artery.transport = tls-tcp
             pekko.remote.artery.ssl.config-ssl-engine {
@@ -112,6 +120,42 @@ class TlsTest {
           trust-store = "%2$s", trust-store-password = "%3$s"
         }
         """.formatted(keyStore, certs.resolve("truststore.p12"), password);
+  }
+
+  /**
+   * Whether a node's remoting port keeps a TLS connection from a client presenting {@code keyStore}'s
+   * certificate (and trusting anything): still open after a byte is sent = admitted; an alert or a close = refused.
+   */
+  private static boolean admitted(int port, Path keyStore, String password) throws Exception {
+    javax.net.ssl.KeyManagerFactory keys = javax.net.ssl.KeyManagerFactory.getInstance(
+        javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+    keys.init(KeyStore.getInstance(keyStore.toFile(), password.toCharArray()), password.toCharArray());
+    javax.net.ssl.TrustManager trustAll = new javax.net.ssl.X509TrustManager() {
+      @Override
+      public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String auth) {}
+
+      @Override
+      public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String auth) {}
+
+      @Override
+      public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+        return new java.security.cert.X509Certificate[0];
+      }
+    };
+    SSLContext context = SSLContext.getInstance("TLSv1.3");
+    context.init(keys.getKeyManagers(), new javax.net.ssl.TrustManager[] {trustAll}, null);
+    try (javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) context.getSocketFactory().createSocket()) {
+      socket.setSoTimeout(3000);
+      socket.connect(new java.net.InetSocketAddress("127.0.0.1", port), 3000);
+      socket.startHandshake();
+      socket.getOutputStream().write(0); // not a whole Artery header: a node that let us in waits for the rest
+      socket.getOutputStream().flush();
+      return socket.getInputStream().read() != -1;
+    } catch (java.net.SocketTimeoutException stillOpen) {
+      return true;
+    } catch (IOException refused) {
+      return false;
+    }
   }
 
   private static int upMembers(BerthNode node) {
