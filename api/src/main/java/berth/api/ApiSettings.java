@@ -14,8 +14,8 @@ import javax.net.ssl.SSLContext;
  * resolved: configured, or generated once and kept in {@code token-file}.
  */
 public record ApiSettings(
-    String host, int port, Optional<SSLContext> tls, NodeSecret token, String principal, int maxBodyBytes, Duration askTimeout, String readJournal,
-    Duration streamMaxAge, Accounts accounts) {
+    String host, int port, Optional<SSLContext> tls, NodeSecret token, String principal, int maxBodyBytes,
+    Duration askTimeout, String readJournal, Duration streamMaxAge, Accounts accounts) {
   private static final String TOKEN_SETTING = "berth.api.token (BERTH_ADMIN_TOKEN)";
 
   /**
@@ -63,8 +63,8 @@ public record ApiSettings(
 
   /** The HTTPS context of {@code berth.api.tls}, its key store checked; empty for plain HTTP. */
   static Optional<SSLContext> https(Config root) {
-    return TlsStores.httpsServer(root.getConfig("berth.api.tls"), "berth.api.tls.key-store (BERTH_API_TLS_KEYSTORE, password BERTH_API_TLS_PASSWORD)",
-        Clock.systemUTC());
+    return TlsStores.httpsServer(root.getConfig("berth.api.tls"),
+        "berth.api.tls.key-store (BERTH_API_TLS_KEYSTORE, password BERTH_API_TLS_PASSWORD)", Clock.systemUTC());
   }
 
   @Override

@@ -38,10 +38,11 @@ final class RemotingTls {
     Config engine = config.getConfig(ENGINE);
     if (!engine.getBoolean("require-mutual-authentication")) {
       throw new IllegalArgumentException(ENGINE + ".require-mutual-authentication is off: without it a node "
-          + "accepts connections from anyone who trusts its certificate. Berth requires it on.");
+          + "accepts connections from clients it cannot identify, who may then send it messages. Berth requires it on.");
     }
     TlsStores.keyStore(engine.getString("key-store"), engine.getString("key-store-password"),
-        engine.getString("key-password"), ENGINE + ".key-store (BERTH_REMOTE_KEYSTORE, password BERTH_REMOTE_TLS_PASSWORD)", clock);
+        engine.getString("key-password"),
+        ENGINE + ".key-store (BERTH_REMOTE_KEYSTORE, password BERTH_REMOTE_TLS_PASSWORD)", clock);
     TlsStores.trustStore(engine.getString("trust-store"), engine.getString("trust-store-password"),
         ENGINE + ".trust-store (BERTH_REMOTE_TRUSTSTORE, password BERTH_REMOTE_TLS_PASSWORD)");
   }
