@@ -34,8 +34,12 @@ public record ApiSettings(
   }
 
   public static ApiSettings fromConfig(Config root) {
+    return fromConfig(root, https(root));
+  }
+
+  /** With the HTTPS context {@link #check} made already (the key store is read once). */
+  public static ApiSettings fromConfig(Config root, Optional<SSLContext> tls) {
     Config c = root.getConfig("berth.api");
-    Optional<SSLContext> tls = https(root);
     return new ApiSettings(
         c.getString("host"),
         c.getInt("port"),
@@ -52,13 +56,16 @@ public record ApiSettings(
   /**
    * Checks what an operator configured — the HTTPS key store, a configured token — without generating
    * anything, so a node can refuse bad settings before it joins a cluster.
+   *
+   * @return the HTTPS context, empty for plain HTTP
    */
-  public static void check(Config root) {
-    https(root);
+  public static Optional<SSLContext> check(Config root) {
+    Optional<SSLContext> tls = https(root);
     Config c = root.getConfig("berth.api");
     if (!c.getString("token").isBlank()) {
       NodeSecret.resolve(c.getString("token"), Path.of(c.getString("token-file")), TOKEN_SETTING);
     }
+    return tls;
   }
 
   /** The HTTPS context of {@code berth.api.tls}, its key store checked; empty for plain HTTP. */

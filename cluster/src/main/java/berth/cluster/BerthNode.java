@@ -42,6 +42,7 @@ import com.github.dockerjava.api.DockerClient;
 import com.typesafe.config.Config;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
@@ -50,6 +51,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
+import javax.net.ssl.SSLContext;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -98,10 +100,11 @@ public final class BerthNode implements AutoCloseable {
   private final String databaseUrl;
   private final String managementUri;
   private final RouterSettings routerSettings;
+  private final boolean adminHttps;
 
   private BerthNode(ActorSystem<Void> system, InetSocketAddress adminAddress, InetSocketAddress routerAddress,
       ReplicatedRouteTable routes, NodeSecret token, String dockerVersion, String databaseUrl, String managementUri,
-      RouterSettings routerSettings) {
+      RouterSettings routerSettings, boolean adminHttps) {
     this.system = system;
     this.adminAddress = adminAddress;
     this.routerAddress = routerAddress;
@@ -111,12 +114,13 @@ public final class BerthNode implements AutoCloseable {
     this.databaseUrl = databaseUrl;
     this.managementUri = managementUri;
     this.routerSettings = routerSettings;
+    this.adminHttps = adminHttps;
   }
 
   public static BerthNode start(Config config, Hooks hooks) {
     // settings that can be wrong (key stores, secrets) are read before the node joins a cluster
     RemotingTls.check(config, Clock.systemUTC());
-    ApiSettings.check(config);
+    Optional<SSLContext> adminTls = ApiSettings.check(config);
     RouterSettings routerSettings = RouterSettings.fromConfig(config);
     SsoKeys ssoKeys = SsoKeys.fromConfig(config);
     GuestSettings guestSettings = GuestSettings.fromConfig(config);
@@ -179,7 +183,7 @@ public final class BerthNode implements AutoCloseable {
           .get(BIND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
       int routerPort = router.localAddress().getPort();
       SsoIssuer sso = SsoIssuer.fromConfig(config, ssoKeys, slug -> routerSettings.tenantUrl(slug, routerPort), clock);
-      ApiSettings api = ApiSettings.fromConfig(config); // after the checks: a token it generates is printed once
+      ApiSettings api = ApiSettings.fromConfig(config, adminTls); // late: a token it generates is printed once
       DatabaseHealth health = new DatabaseHealth(database.dataSource(), database.settings().healthInterval());
       closeOnShutdown(system, "berth-database-health", health::close);
       var admin = AdminServer.start(system, new AdminRoutes(system,
@@ -191,7 +195,7 @@ public final class BerthNode implements AutoCloseable {
       log.info("Berth node up: Docker {}, database {}, admin API on {}, router on {}, management on {}", dockerVersion,
           database.settings(), admin.localAddress(), router.localAddress(), management);
       return new BerthNode(system, admin.localAddress(), router.localAddress(), routes, api.token(), dockerVersion,
-          database.settings().url(), management.toString(), routerSettings);
+          database.settings().url(), management.toString(), routerSettings, api.tls().isPresent());
     } catch (Exception e) {
       // logged here: with exit-jvm on, the JVM may exit (status 1, StartFailed) before the caller prints it
       log.error("Berth node failed to start: {}", e.getMessage(), e);
@@ -287,6 +291,11 @@ public final class BerthNode implements AutoCloseable {
   /** Base URI of pekko-management: {@code /alive}, {@code /ready}, {@code /cluster/members}. */
   public String managementUri() {
     return managementUri;
+  }
+
+  /** The admin UI's URL on this node (the API is under {@code api}). */
+  public String adminUrl() {
+    return (adminHttps ? "https" : "http") + "://" + adminAddress.getHostString() + ":" + adminAddress.getPort() + "/";
   }
 
   /** The URL browsers reach tenant {@code slug} at through this node's router. */

@@ -29,8 +29,7 @@ public final class Main {
       System.exit(1);
       return;
     }
-    String adminScheme = node.config().getString("berth.api.tls.key-store").isBlank() ? "http" : "https";
-    String ui = adminScheme + "://" + node.adminAddress().getHostString() + ":" + node.adminAddress().getPort() + "/";
+    String ui = node.adminUrl();
     String api = ui + "api";
     StringBuilder out = new StringBuilder()
         .append("\nBerth node is up.\n")

@@ -117,13 +117,12 @@ public final class TlsCertificates {
     try {
       Files.createDirectories(dir);
       char[] password = password();
-      KeyPair caKeys = caKeys();
-      X509Certificate ca = readCertificate(dir.resolve("ca.pem"));
+      Ca ca = ca(password);
       KeyPair keys = ecKeys();
-      X509Certificate cert = sign(ca, caKeys.getPrivate(), new X500Name("CN=" + name), keys, sans);
+      X509Certificate cert = sign(ca, new X500Name("CN=" + name), keys, sans);
       KeyStore store = KeyStore.getInstance("PKCS12");
       store.load(null, null);
-      store.setKeyEntry(name, keys.getPrivate(), password, new Certificate[] {cert, ca});
+      store.setKeyEntry(name, keys.getPrivate(), password, new Certificate[] {cert, ca.cert()});
       Path p12 = dir.resolve(name + ".p12");
       writeStore(p12, store, password);
       writeOwnerOnly(dir.resolve(name + ".pem"), pem(cert));
@@ -136,8 +135,11 @@ public final class TlsCertificates {
     }
   }
 
-  /** The CA's key pair, made with its certificate and the trust store when DIR has no CA yet. */
-  private KeyPair caKeys() throws IOException, GeneralSecurityException, OperatorCreationException {
+  /** The CA: its certificate and private key. */
+  private record Ca(X509Certificate cert, PrivateKey key) {}
+
+  /** DIR's CA, made with the trust store (under {@code password}) when DIR has none yet. */
+  private Ca ca(char[] password) throws IOException, GeneralSecurityException, OperatorCreationException {
     Path keyFile = dir.resolve("ca-key.pem");
     Path certFile = dir.resolve("ca.pem");
     if (Files.exists(keyFile) != Files.exists(certFile)) {
@@ -147,8 +149,7 @@ public final class TlsCertificates {
     }
     if (Files.exists(keyFile)) {
       try (Reader r = Files.newBufferedReader(keyFile); PEMParser parser = new PEMParser(r)) {
-        PrivateKey key = new JcaPEMKeyConverter().getPrivateKey((PrivateKeyInfo) parser.readObject());
-        return new KeyPair(readCertificate(certFile).getPublicKey(), key);
+        return new Ca(readCertificate(certFile), new JcaPEMKeyConverter().getPrivateKey((PrivateKeyInfo) parser.readObject()));
       }
     }
     KeyPair keys = ecKeys();
@@ -168,18 +169,18 @@ public final class TlsCertificates {
     KeyStore trust = KeyStore.getInstance("PKCS12");
     trust.load(null, null);
     trust.setCertificateEntry("berth-ca", ca);
-    writeStore(dir.resolve("truststore.p12"), trust, password());
-    return keys;
+    writeStore(dir.resolve("truststore.p12"), trust, password);
+    return new Ca(ca, keys.getPrivate());
   }
 
-  private X509Certificate sign(X509Certificate ca, PrivateKey caKey, X500Name subject, KeyPair keys, List<String> sans)
+  private X509Certificate sign(Ca ca, X500Name subject, KeyPair keys, List<String> sans)
       throws GeneralSecurityException, OperatorCreationException, IOException {
     Instant now = clock.instant();
     Instant notAfter = now.plus(NODE_VALIDITY);
-    if (notAfter.isAfter(ca.getNotAfter().toInstant())) {
-      notAfter = ca.getNotAfter().toInstant(); // never outlives the CA
+    if (notAfter.isAfter(ca.cert().getNotAfter().toInstant())) {
+      notAfter = ca.cert().getNotAfter().toInstant(); // never outlives the CA
     }
-    JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(ca, serial(), Date.from(now.minus(Duration.ofHours(1))),
+    JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(ca.cert(), serial(), Date.from(now.minus(Duration.ofHours(1))),
         Date.from(notAfter), subject, keys.getPublic());
     JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
     b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
@@ -189,8 +190,8 @@ public final class TlsCertificates {
     b.addExtension(Extension.subjectAlternativeName, false,
         new GeneralNames(sans.stream().map(TlsCertificates::generalName).toArray(GeneralName[]::new)));
     b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(keys.getPublic()));
-    b.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(ca));
-    return certificate(b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(caKey)));
+    b.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(ca.cert()));
+    return certificate(b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(ca.key())));
   }
 
   private static GeneralName generalName(String san) {
