@@ -4,6 +4,7 @@ import berth.account.Permission;
 import berth.tenant.Provenance;
 import berth.tenant.TenantCommand;
 import berth.tenant.TenantCommand.Accepted;
+import berth.tenant.TenantCommand.Reason;
 import berth.tenant.TenantCommand.Rejected;
 import berth.tenant.TenantCommand.Reply;
 import berth.tenant.TenantEntity;
@@ -205,8 +206,10 @@ abstract class ApiDirectives extends AllDirectives {
       StatusCode status = switch (rejected.reason()) {
         case NOT_FOUND -> StatusCodes.NOT_FOUND;
         case ALREADY_EXISTS, ILLEGAL_STATE -> StatusCodes.CONFLICT;
+        case INVALID -> StatusCodes.BAD_REQUEST;
       };
-      return complete(status, error(rejected.reason().name().toLowerCase(), rejected.message()));
+      return complete(status, error(rejected.reason() == Reason.INVALID ? "bad_request"
+          : rejected.reason().name().toLowerCase(), rejected.message()));
     });
   }
 

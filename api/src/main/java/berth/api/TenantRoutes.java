@@ -146,7 +146,8 @@ final class TenantRoutes extends ApiDirectives {
       }
       Provenance by = provenance(who, body.reason(), "tenant created via admin API", correlationId);
       String slug = body.slug();
-      return ask(slug, r -> new TenantCommand.Provision(displayName, by, r), tenant -> {
+      // the image is checked by the entity against berth.tenant.images: an unknown name is a 400 naming those offered
+      return ask(slug, r -> new TenantCommand.Provision(displayName, body.image(), by, r), tenant -> {
         Route created = accepted(slug, tenant);
         // onboarding in one request: the secrets are stored right behind the provisioning, and the
         // tenant receives them at its first initialization (or again, should that have come first)

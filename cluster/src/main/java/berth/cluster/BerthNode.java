@@ -12,6 +12,7 @@ import berth.api.SsoKeys;
 import berth.docker.DockerEngine;
 import berth.docker.DockerSettings;
 import berth.docker.DockerTenantDriver;
+import berth.docker.LightImage;
 import berth.docker.ReferenceImage;
 import berth.guest.GuestSettings;
 import berth.guest.HttpTenantGuest;
@@ -42,6 +43,7 @@ import com.github.dockerjava.api.DockerClient;
 import com.typesafe.config.Config;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -129,6 +131,9 @@ public final class BerthNode implements AutoCloseable {
     String dockerVersion = DockerEngine.requireReachable(docker, dockerSettings);
     if (dockerSettings.buildReferenceImage()) {
       ReferenceImage.ensure(docker, dockerSettings);
+    }
+    if (dockerSettings.buildLightImage()) {
+      LightImage.ensure(docker, dockerSettings);
     }
     Database database = Database.open(DatabaseSettings.fromConfig(config));
     SecretCipher cipher;
@@ -315,10 +320,31 @@ public final class BerthNode implements AutoCloseable {
     return dockerVersion;
   }
 
-  /** Leaves the cluster and stops through CoordinatedShutdown, which closes the database and Docker client. */
+  /** How long {@link #close()} waits for the node to stop: well past the sum of the coordinated-shutdown phases. */
+  static final Duration STOP_WITHIN = Duration.ofMinutes(3);
+
+  /**
+   * Leaves the cluster and stops through CoordinatedShutdown, which closes the database and Docker client.
+   * A node that has not stopped within {@link #STOP_WITHIN} logs every thread's stack (what it is stuck
+   * on) and this throws, rather than blocking its caller forever.
+   */
   @Override
   public void close() {
     system.terminate();
-    system.getWhenTerminated().toCompletableFuture().join();
+    try {
+      system.getWhenTerminated().toCompletableFuture().get(STOP_WITHIN.toSeconds(), TimeUnit.SECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      StringBuilder dump = new StringBuilder();
+      Thread.getAllStackTraces().forEach((thread, stack) -> {
+        dump.append('\n').append('"').append(thread.getName()).append("\" ").append(thread.getState());
+        for (StackTraceElement frame : stack) dump.append("\n    at ").append(frame);
+      });
+      log.error("Berth node {} did not stop within {}; its threads:{}", system.address(), STOP_WITHIN, dump);
+      throw new IllegalStateException("Berth node did not stop within " + STOP_WITHIN + " (threads logged)");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IllegalStateException("Berth node stopped with an error", e.getCause());
+    }
   }
 }

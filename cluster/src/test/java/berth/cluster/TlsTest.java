@@ -33,6 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class TlsTest {
   static final Duration WITHIN = Duration.ofSeconds(60);
+  /** Every request has a deadline: a request that never gets an answer fails here, naming itself. */
+  static final Duration ANSWER = Duration.ofSeconds(30);
 
   @TempDir Path dir;
 
@@ -58,7 +60,7 @@ class TlsTest {
           .connectTimeout(Duration.ofSeconds(5)).build();
       int api = a.adminAddress().getPort();
       HttpResponse<String> tenants = trusting.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + api + "/api/tenants"))
-          .header("Authorization", "Bearer " + TestNodes.TOKEN).build(), HttpResponse.BodyHandlers.ofString());
+          .timeout(ANSWER).header("Authorization", "Bearer " + TestNodes.TOKEN).build(), HttpResponse.BodyHandlers.ofString());
       assertEquals(200, tenants.statusCode(), tenants.body());
       HttpClient plain = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
       assertThrows(IOException.class, () -> plain.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + api + "/api/tenants"))
@@ -67,7 +69,7 @@ class TlsTest {
           .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()), "a client not trusting the CA");
       HttpResponse<String> routed = trusting.send(HttpRequest.newBuilder(
               URI.create("https://127.0.0.1:" + a.routerAddress().getPort() + "/"))
-          .header("Host", "nosuch.localhost").build(), HttpResponse.BodyHandlers.ofString());
+          .timeout(ANSWER).header("Host", "nosuch.localhost").build(), HttpResponse.BodyHandlers.ofString());
       assertEquals(404, routed.statusCode(), "the router answers over HTTPS: " + routed.body());
       assertTrue(routed.body().contains("no tenant 'nosuch'"), routed.body());
       assertTrue(RouterSettings.fromConfig(a.config()).tenantUrl("t1", 443).startsWith("https://t1."),

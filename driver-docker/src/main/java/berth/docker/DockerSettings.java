@@ -25,7 +25,10 @@ public record DockerSettings(
     Path libDir,
     Path loader,
     List<String> libs,
-    List<String> jreModules) {
+    List<String> jreModules,
+    String lightImageTag,
+    boolean buildLightImage,
+    Path busybox) {
 
   /**
    * TLS to the engine ({@code berth.docker.tls-verify}, {@code cert-path}, {@code allow-plain-tcp}).
@@ -62,6 +65,9 @@ public record DockerSettings(
         Path.of(img.getString("lib-dir")),
         Path.of(img.getString("loader")),
         img.getStringList("libs"),
-        img.getStringList("jre-modules"));
+        img.getStringList("jre-modules"),
+        c.getString("light-image.tag"),
+        c.getBoolean("light-image.build-when-missing"),
+        Path.of(c.getString("light-image.busybox")));
   }
 }

@@ -7,7 +7,6 @@ import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
@@ -23,8 +22,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.spi.ToolProvider;
 import java.util.stream.Stream;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,24 +49,39 @@ public final class ReferenceImage {
   public static void ensure(DockerClient docker, DockerSettings settings, String tag) {
     byte[] app = appJar();
     String digest = digest(app, settings);
+    buildUnlessCurrent(docker, tag, digest, "the reference tenant image (takes a minute the first time)", work -> {
+      Path jre = work.resolve("jre");
+      jlink(settings.jreModules(), jre);
+      return buildContext(settings, app, jre, digest, work);
+    });
+  }
+
+  /** Writes a build context (a tar with a Dockerfile) into a scratch directory and returns it. */
+  interface Context {
+    Path write(Path work) throws IOException;
+  }
+
+  /**
+   * Builds {@code tag} from the context {@code context} writes, unless an image of that tag carries
+   * {@code digest} (of its inputs) as its {@link #DIGEST_LABEL}: a stale image is rebuilt, a current one left.
+   */
+  static void buildUnlessCurrent(DockerClient docker, String tag, String digest, String what, Context context) {
     try {
       var existing = docker.inspectImageCmd(tag).exec();
       Map<String, String> labels = existing.getConfig() == null ? null : existing.getConfig().getLabels();
       if (labels != null && digest.equals(labels.get(DIGEST_LABEL))) {
         return;
       }
-      log.info("Image {} is stale; rebuilding the reference tenant image", tag);
+      log.info("Image {} is stale; rebuilding {}", tag, what);
     } catch (NotFoundException missing) {
-      log.info("Image {} is missing; building the reference tenant image (takes a minute the first time)", tag);
+      log.info("Image {} is missing; building {}", tag, what);
     }
     Path work = null;
     try {
       work = Files.createTempDirectory("berth-image");
-      Path jre = work.resolve("jre");
-      jlink(settings.jreModules(), jre);
-      Path context = buildContext(settings, app, jre, digest, work);
+      Path tar = context.write(work);
       String id;
-      try (InputStream in = new BufferedInputStream(Files.newInputStream(context))) {
+      try (InputStream in = new BufferedInputStream(Files.newInputStream(tar))) {
         id = docker.buildImageCmd(in)
             .withTags(Set.of(tag))
             .withPull(false)
@@ -78,9 +90,9 @@ public final class ReferenceImage {
       }
       log.info("Built {} ({})", tag, id);
     } catch (IOException e) {
-      throw new UncheckedIOException("could not assemble the reference tenant image", e);
+      throw new UncheckedIOException("could not assemble " + what, e);
     } finally {
-      deleteQuietly(work);
+      ImageTar.deleteQuietly(work);
     }
   }
 
@@ -143,21 +155,21 @@ public final class ReferenceImage {
    */
   private static Path buildContext(DockerSettings s, byte[] app, Path jre, String digest, Path work) throws IOException {
     Path rootfs = work.resolve("rootfs.tar");
-    try (TarArchiveOutputStream tar = tar(new BufferedOutputStream(Files.newOutputStream(rootfs)))) {
+    try (ImageTar tar = new ImageTar(new BufferedOutputStream(Files.newOutputStream(rootfs)))) {
       for (String dir : List.of("app", "opt", "lib", "lib64", "etc", s.libDir().toString().substring(1))) {
-        dir(tar, dir, 0755, 0);
+        tar.dir(dir, 0755, 0);
       }
-      dir(tar, "tmp", 01777, 0);
-      dir(tar, "data", 0755, TENANT_UID);
-      file(tar, "app/tenant-app.jar", app, 0644);
-      file(tar, "etc/passwd", ("root:x:0:0:root:/:/sbin/nologin\ntenant:x:" + TENANT_UID + ":" + TENANT_UID
+      tar.dir("tmp", 01777, 0);
+      tar.dir("data", 0755, TENANT_UID);
+      tar.file("app/tenant-app.jar", app, 0644);
+      tar.file("etc/passwd", ("root:x:0:0:root:/:/sbin/nologin\ntenant:x:" + TENANT_UID + ":" + TENANT_UID
           + ":tenant:/data:/sbin/nologin\n").getBytes(StandardCharsets.UTF_8), 0644);
-      file(tar, "etc/group", ("root:x:0:\ntenant:x:" + TENANT_UID + ":\n").getBytes(StandardCharsets.UTF_8), 0644);
+      tar.file("etc/group", ("root:x:0:\ntenant:x:" + TENANT_UID + ":\n").getBytes(StandardCharsets.UTF_8), 0644);
       for (String lib : s.libs()) {
         Path p = s.libDir().resolve(lib);
-        file(tar, s.libDir().toString().substring(1) + "/" + lib, p.toRealPath(), 0755);
+        tar.file(s.libDir().toString().substring(1) + "/" + lib, p.toRealPath(), 0755);
       }
-      file(tar, s.loader().toString().substring(1), s.loader().toRealPath(), 0755);
+      tar.file(s.loader().toString().substring(1), s.loader().toRealPath(), 0755);
       List<Path> jreFiles;
       try (Stream<Path> walk = Files.walk(jre)) {
         jreFiles = new ArrayList<>(walk.sorted(Comparator.naturalOrder()).toList());
@@ -165,61 +177,18 @@ public final class ReferenceImage {
       for (Path p : jreFiles) {
         String name = "opt/jre" + (p.equals(jre) ? "" : "/" + jre.relativize(p));
         if (Files.isDirectory(p)) {
-          dir(tar, name, 0755, 0);
+          tar.dir(name, 0755, 0);
         } else {
-          file(tar, name, p, Files.isExecutable(p) ? 0755 : 0644);
+          tar.file(name, p, Files.isExecutable(p) ? 0755 : 0644);
         }
       }
     }
     Path context = work.resolve("context.tar");
-    try (TarArchiveOutputStream tar = tar(new BufferedOutputStream(Files.newOutputStream(context)))) {
-      file(tar, "Dockerfile", dockerfile(digest).getBytes(StandardCharsets.UTF_8), 0644);
-      file(tar, "rootfs.tar", rootfs, 0644);
+    try (ImageTar tar = new ImageTar(new BufferedOutputStream(Files.newOutputStream(context)))) {
+      tar.file("Dockerfile", dockerfile(digest).getBytes(StandardCharsets.UTF_8), 0644);
+      tar.file("rootfs.tar", rootfs, 0644);
     }
     return context;
   }
 
-  private static TarArchiveOutputStream tar(OutputStream out) {
-    TarArchiveOutputStream tar = new TarArchiveOutputStream(out);
-    tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-    tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
-    return tar;
-  }
-
-  private static void dir(TarArchiveOutputStream tar, String name, int mode, int owner) throws IOException {
-    TarArchiveEntry e = new TarArchiveEntry(name.endsWith("/") ? name : name + "/");
-    e.setMode(040000 | mode);
-    e.setIds(owner, owner);
-    tar.putArchiveEntry(e);
-    tar.closeArchiveEntry();
-  }
-
-  private static void file(TarArchiveOutputStream tar, String name, byte[] content, int mode) throws IOException {
-    TarArchiveEntry e = new TarArchiveEntry(name);
-    e.setMode(0100000 | mode);
-    e.setSize(content.length);
-    e.setIds(0, 0);
-    tar.putArchiveEntry(e);
-    tar.write(content);
-    tar.closeArchiveEntry();
-  }
-
-  private static void file(TarArchiveOutputStream tar, String name, Path content, int mode) throws IOException {
-    TarArchiveEntry e = new TarArchiveEntry(name);
-    e.setMode(0100000 | mode);
-    e.setSize(Files.size(content));
-    e.setIds(0, 0);
-    tar.putArchiveEntry(e);
-    Files.copy(content, tar);
-    tar.closeArchiveEntry();
-  }
-
-  private static void deleteQuietly(Path dir) {
-    if (dir == null) return;
-    try (Stream<Path> walk = Files.walk(dir)) {
-      walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException ignored) {
-      // a temp dir left behind is harmless
-    }
-  }
 }

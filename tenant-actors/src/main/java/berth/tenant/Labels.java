@@ -8,6 +8,8 @@ public final class Labels {
   public static final String FLEET = "berth.fleet";
   public static final String TENANT = "berth.tenant";
   public static final String INCARNATION = "berth.incarnation";
+  /** The name (in {@code berth.tenant.images}) of the image an operator chose; absent for the default image. */
+  public static final String IMAGE = "berth.image";
 
   private Labels() {}
 }

@@ -5,8 +5,18 @@ import org.apache.pekko.actor.typed.ActorRef;
 /** What a tenant entity can be asked, and the signals of the calls it started itself. */
 public sealed interface TenantCommand extends CborSerializable {
 
-  /** Create the tenant, or a new incarnation of a RETIRED one. */
-  record Provision(String displayName, Provenance provenance, ActorRef<Reply> replyTo) implements TenantCommand {}
+  /**
+   * Create the tenant, or a new incarnation of a RETIRED one.
+   *
+   * @param image the name of an image in {@code berth.tenant.images}, or {@code null} for the default image
+   */
+  record Provision(String displayName, String image, Provenance provenance, ActorRef<Reply> replyTo)
+      implements TenantCommand {
+    /** With the default image. */
+    public Provision(String displayName, Provenance provenance, ActorRef<Reply> replyTo) {
+      this(displayName, null, provenance, replyTo);
+    }
+  }
 
   record Teardown(Provenance provenance, ActorRef<Reply> replyTo) implements TenantCommand {}
 
@@ -100,6 +110,8 @@ public sealed interface TenantCommand extends CborSerializable {
     /** No tenant was ever provisioned under the slug. */
     NOT_FOUND,
     /** The command makes no sense in the tenant's current phase. */
-    ILLEGAL_STATE
+    ILLEGAL_STATE,
+    /** The command asks for something that does not exist (an image name not in berth.tenant.images). */
+    INVALID
   }
 }

@@ -260,7 +260,8 @@ public final class TenantEntity
     }
     int incarnation = s.incarnation() + 1;
     ProvisioningRequested event = new ProvisioningRequested(slug, s.displayName(), incarnation,
-        settings.specFor(slug, incarnation), settings.containerName(slug), s.retention().volume(), c.provenance(), true);
+        settings.specFor(slug, incarnation, keptImage(s)), settings.containerName(slug), s.retention().volume(),
+        c.provenance(), true);
     return Effect().persist(event).thenRun(this::advance).thenReply(c.replyTo(), this::accepted);
   }
 
@@ -290,10 +291,28 @@ public final class TenantEntity
         "tenant '" + slug + "' is " + s.phase() + "; only a RETIRED tenant's kept data can be restored or purged");
   }
 
+  /**
+   * The image a restored tenant runs: the one chosen for its previous incarnation, by name, so the name's
+   * current image (an upgraded tag) — or the default image if the name is no longer offered.
+   */
+  private String keptImage(TenantState s) {
+    String name = s.spec() == null ? null : s.spec().labels().get(Labels.IMAGE);
+    if (name != null && !settings.images().containsKey(name)) {
+      context.getLog().warn("Tenant '{}' ran image '{}', which berth.tenant.images no longer names; restoring it with the default image",
+          slug, name);
+      return null;
+    }
+    return name;
+  }
+
   private ReplyEffect<TenantEvent, TenantState> provision(TenantState s, Provision c) {
+    if (c.image() != null && !settings.images().containsKey(c.image())) {
+      return reject(c.replyTo(), Reason.INVALID, settings.unknownImage(c.image()));
+    }
     int incarnation = s.incarnation() + 1;
     ProvisioningRequested event = new ProvisioningRequested(slug, c.displayName(), incarnation,
-        settings.specFor(slug, incarnation), settings.containerName(slug), settings.volumeName(slug), c.provenance());
+        settings.specFor(slug, incarnation, c.image()), settings.containerName(slug), settings.volumeName(slug),
+        c.provenance());
     return Effect().persist(event).thenRun(this::advance).thenReply(c.replyTo(), this::accepted);
   }
 

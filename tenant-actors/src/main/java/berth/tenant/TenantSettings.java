@@ -10,6 +10,7 @@ import java.util.Map;
 /** The {@code berth.tenant} configuration namespace (defaults in this module's reference.conf). */
 public record TenantSettings(
     String image,
+    Map<String, String> images,
     int containerPort,
     long memoryBytes,
     long nanoCpus,
@@ -42,8 +43,11 @@ public record TenantSettings(
       deadlines.put(s, c.getDuration("step-deadline." + s.name().toLowerCase()));
     }
     double cpus = c.getDouble("cpus");
+    Map<String, String> images = new java.util.TreeMap<>();
+    c.getConfig("images").root().forEach((name, ref) -> images.put(name, String.valueOf(ref.unwrapped())));
     return new TenantSettings(
         c.getString("image"),
+        Map.copyOf(images),
         c.getInt("container-port"),
         c.getBytes("memory"),
         Math.round(cpus * 1_000_000_000L),
@@ -68,13 +72,37 @@ public record TenantSettings(
         Math.toIntExact(c.getBytes("kept-log-size")));
   }
 
-  /** The spec applied to a new incarnation; journaled in {@link TenantEvent.ProvisioningRequested}. */
+  /** The spec of a new incarnation running the default image; journaled in {@link TenantEvent.ProvisioningRequested}. */
   public TenantSpec specFor(String slug, int incarnation) {
+    return specFor(slug, incarnation, null);
+  }
+
+  /**
+   * The spec of a new incarnation running the image an operator chose by name ({@code null}: the default
+   * image), which must be one of {@link #imageNames()}; the name is kept as the label {@link Labels#IMAGE}.
+   */
+  public TenantSpec specFor(String slug, int incarnation, String imageName) {
     Map<String, String> labels = new LinkedHashMap<>(extraLabels);
     labels.put(Labels.TENANT, slug);
     labels.put(Labels.INCARNATION, Integer.toString(incarnation));
-    return new TenantSpec(image, containerPort, memoryBytes, nanoCpus, pidsLimit, labels,
+    String reference = image;
+    if (imageName != null) {
+      reference = images.get(imageName);
+      if (reference == null) throw new IllegalArgumentException(unknownImage(imageName));
+      labels.put(Labels.IMAGE, imageName);
+    }
+    return new TenantSpec(reference, containerPort, memoryBytes, nanoCpus, pidsLimit, labels,
         new ArrayList<>(TenantEnv.NAMES), network, readOnlyRootfs, tmpBytes, defaultUser);
+  }
+
+  /** The names operators may choose an image by, sorted. */
+  public java.util.List<String> imageNames() {
+    return images.keySet().stream().sorted().toList();
+  }
+
+  /** Why {@code name} cannot be chosen, naming those that can. */
+  public String unknownImage(String name) {
+    return "no image named '" + name + "'; choose one of " + imageNames() + " (berth.tenant.images)";
   }
 
   public String containerName(String slug) {

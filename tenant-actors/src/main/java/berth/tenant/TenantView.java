@@ -13,6 +13,7 @@ import java.time.Instant;
  * @param recovering the container was lost while READY and is being brought back
  * @param dataRetainedUntil a RETIRED tenant's data is kept until then (restore, purge); null when none is
  * @param node the cluster address of the node hosting the tenant's entity (its single writer)
+ * @param image the image reference the current incarnation runs (its spec)
  */
 public record TenantView(
     String slug,
@@ -32,7 +33,8 @@ public record TenantView(
     String node,
     int attempt,
     String lastAttemptError,
-    int waitingForSlot)
+    int waitingForSlot,
+    String image)
     implements CborSerializable {
 
   /** @param phase the phase a retry resumes */
@@ -53,6 +55,6 @@ public record TenantView(
         s.endpoint(), f == null ? null : new Failure(f.phase(), f.step(), f.reason(), f.at()), s.pendingStep(),
         s.recovering(), s.retention() == null ? null : s.retention().until(), s.operationCorrelationId(), s.createdAt(), s.updatedAt(), node,
         s.pendingStep() == null ? 0 : attempt, s.pendingStep() == null ? null : lastAttemptError,
-        s.pendingStep() == null ? 0 : waitingForSlot);
+        s.pendingStep() == null ? 0 : waitingForSlot, s.spec() == null ? null : s.spec().image());
   }
 }

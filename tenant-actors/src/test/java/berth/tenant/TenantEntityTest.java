@@ -464,6 +464,28 @@ class TenantEntityTest {
   }
 
   @Test
+  void anOperatorChoosesAnImageByNameOnlyFromTheOffered_andARestoreKeepsIt() {
+    var unknown = kit.<Reply>runCommand(r -> new TenantCommand.Provision("Acme", "registry.evil/miner:latest",
+        by("alice", "onboarding"), r));
+    Rejected refused = assertInstanceOf(Rejected.class, unknown.reply());
+    assertEquals(Reason.INVALID, refused.reason());
+    assertTrue(refused.message().contains("[light, reference]"), refused.message());
+    assertTrue(unknown.hasNoEvents(), "nothing journaled for a refused image");
+
+    var light = kit.<Reply>runCommand(r -> new TenantCommand.Provision("Acme", "light", by("alice", "onboarding"), r));
+    TenantSpec spec = ((ProvisioningRequested) light.event()).spec();
+    assertEquals(settings.images().get("light"), spec.image());
+    assertNotEquals(settings.image(), spec.image(), "not the default image");
+    assertEquals("light", spec.labels().get(Labels.IMAGE));
+    awaitPhase(Phase.READY);
+    kit.<Reply>runCommand(r -> new TenantCommand.Teardown(by("bob", "left"), r));
+    awaitPhase(Phase.RETIRED);
+    var restore = kit.<Reply>runCommand(r -> new TenantCommand.Restore(by("carol", "came back"), r));
+    assertEquals(settings.images().get("light"), ((ProvisioningRequested) restore.event()).spec().image(),
+        "a restored tenant runs the image chosen for it");
+  }
+
+  @Test
   void restoreAndPurgeAreOnlyForARetiredTenant() {
     var unknown = kit.<Reply>runCommand(r -> new TenantCommand.Restore(by("carol", "x"), r));
     assertEquals(Reason.NOT_FOUND, ((Rejected) unknown.reply()).reason());
