@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Provisioning benchmark (docs/benchmarks.md, "Provisioning"): on this machine's Docker engine, with
-# the reference tenant image and the limits Berth gives it (0.5 CPU, 256 MiB, read-only root, tmpfs,
+# a tenant image (PROVISION_IMAGE: reference, the default, or light) and the limits Berth gives it (0.5 CPU, 256 MiB, read-only root, tmpfs,
 # no capabilities, its network), side by side in one run:
 #   1. one at a time, alternating, PROVISION_ROUNDS times: `docker run` + the first healthy answer
 #      (GET /.berth/health polled every 50 ms) against Berth's create -> READY (from the tenant's own
@@ -11,11 +11,13 @@
 # and volume it made is removed at the end.
 #
 #   ./berth bench provision          (or: bash bench/provision.sh)
+#   PROVISION_IMAGE=light PROVISION_ROUNDS=0 PROVISION_BURSTS=100 ./berth bench provision   (the light tenant)
 #   PROVISION_ROUNDS=10 PROVISION_BURSTS="20 50" PROVISION_JAVA_OPTS="-Dberth.tenant.concurrent-steps=8" ./berth bench provision
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 rounds=${PROVISION_ROUNDS:-10}
+image_name=${PROVISION_IMAGE:-reference} # a name of berth.tenant.images: reference (the JVM tenant) or light (busybox)
 bursts=${PROVISION_BURSTS:-20}
 # shellcheck source=../scripts/cluster-lib.sh
 . scripts/cluster-lib.sh
@@ -53,8 +55,8 @@ cl_start_node 1
 node_pid=$CL_NODE_PID
 for _ in $(seq 1 180); do cl_ready 1 && break; sleep 1; done # the first start builds the reference image
 cl_ready 1 || { echo "bench: the node did not start; see $CL_HOME/node-1.log" >&2; PROVISION_KEEP_LOGS=1; exit 1; }
-image=$(docker images --format '{{.Repository}}:{{.Tag}}' | grep -m1 '^berth-tenant-reference:' || true)
-[ -n "$image" ] || { echo "bench: no reference image" >&2; exit 1; }
+image=$(docker images --format '{{.Repository}}:{{.Tag}}' | grep -m1 "^berth-tenant-$image_name:" || true)
+[ -n "$image" ] || { echo "bench: no image berth-tenant-$image_name (see $CL_HOME/node-1.log)" >&2; exit 1; }
 network=${PROVISION_NETWORK:-berth-tenants} # berth.tenant.network: the node created it
 echo "node ready; image $image; network $network"
 
@@ -82,7 +84,7 @@ engine_once() { # name -> ms from docker run to healthy
 }
 engine_gone() { docker rm -f "$1" >/dev/null; docker volume rm "$1-data" >/dev/null; }
 
-berth_create() { api -o /dev/null -X POST -H 'Content-Type: application/json' -d "{\"slug\":\"$1\"}" "http://127.0.0.1:$api/api/tenants"; }
+berth_create() { api -o /dev/null -X POST -H 'Content-Type: application/json' -d "{\"slug\":\"$1\",\"image\":\"$image_name\"}" "http://127.0.0.1:$api/api/tenants"; }
 phase() { api "http://127.0.0.1:$api/api/tenants/$1" | jq -r '.phase // "?"'; }
 await_phase() { # slug phase seconds
   local deadline=$(($(date +%s) + $3)) p

@@ -22,12 +22,14 @@ import com.github.dockerjava.api.model.PortBinding;
 import com.github.dockerjava.api.model.Ports;
 import com.github.dockerjava.api.model.RestartPolicy;
 import com.github.dockerjava.api.model.Volume;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -106,7 +108,11 @@ public final class DockerTenantDriver implements TenantDriver {
           .orElseThrow(() -> DriverException.containerMissing("container " + containerName + " does not exist"));
       if (!Boolean.TRUE.equals(c.getState().getRunning())) {
         try {
-          GuestCredentialFile.write(docker, c.getId(), guestCredential, c.getConfig().getUser());
+          if (everStarted(c)) {
+            // a container that ran before: its credential file is written again in case it was lost;
+            // a new one got it from create (which writes it for every container it makes or adopts)
+            GuestCredentialFile.write(docker, c.getId(), guestCredential, c.getConfig().getUser());
+          }
           docker.startContainerCmd(containerName).exec();
         } catch (NotModifiedException alreadyRunning) {
           // started concurrently; fine
@@ -270,13 +276,33 @@ public final class DockerTenantDriver implements TenantDriver {
   }
 
   /** The image's own user; the spec's when the image names none or names root: a tenant never runs as root. */
+  /** Whether the engine ever started {@code c} (a container never started has Docker's zero time). */
+  static boolean everStarted(InspectContainerResponse c) {
+    String at = c.getState() == null ? null : c.getState().getStartedAt();
+    return at != null && !at.isEmpty() && !at.startsWith("0001-01-01");
+  }
+
+  /** An image's USER, remembered for {@link #IMAGE_USER_TTL}: a burst of creates inspects each image once. */
+  private record ImageUser(String user, long until) {}
+
+  static final Duration IMAGE_USER_TTL = Duration.ofSeconds(10);
+  private final Map<String, ImageUser> imageUsers = new ConcurrentHashMap<>();
+
   private String userOf(ContainerSpec spec) {
+    String image = spec.spec().image();
+    ImageUser known = imageUsers.get(image);
     String imageUser;
-    try {
-      var config = docker.inspectImageCmd(spec.spec().image()).exec().getConfig();
-      imageUser = config == null || config.getUser() == null ? "" : config.getUser().strip();
-    } catch (NotFoundException noImage) {
-      throw DriverException.permanent("image " + spec.spec().image() + " not found on the Docker engine", noImage);
+    if (known != null && known.until() - System.nanoTime() > 0) {
+      imageUser = known.user();
+    } else {
+      try {
+        var config = docker.inspectImageCmd(image).exec().getConfig();
+        imageUser = config == null || config.getUser() == null ? "" : config.getUser().strip();
+      } catch (NotFoundException noImage) {
+        imageUsers.remove(image);
+        throw DriverException.permanent("image " + image + " not found on the Docker engine", noImage);
+      }
+      imageUsers.put(image, new ImageUser(imageUser, System.nanoTime() + IMAGE_USER_TTL.toNanos()));
     }
     String uid = imageUser.split(":", 2)[0];
     boolean root = uid.isEmpty() || uid.equals("root") || uid.matches("0+");

@@ -18,6 +18,8 @@ public final class FleetMetrics implements Extension {
   public static final String HEALING = "berth_healing_actions_total";
   public static final String RECONCILE = "berth_reconcile_actions_total";
   public static final String RECONCILE_PASSES = "berth_reconcile_passes_total";
+  /** With {@link #RECONCILE_PASSES}: the mean pass time over any window (a summary's sum and count). */
+  public static final String RECONCILE_PASS_MILLIS = "berth_reconcile_pass_milliseconds_total";
   public static final String WEDGED = "berth_wedged_steps_total";
   public static final String DRIVER_ERRORS = "berth_driver_errors_total";
   public static final String STEP_FAILURES = "berth_step_failures_total";
@@ -34,6 +36,7 @@ public final class FleetMetrics implements Extension {
       HEALING, "Healing actions taken for READY tenants (action: container_lost, container_recovered, crash_loop).",
       RECONCILE, "Actions of the reconcile loop (action: wake, check, orphan_removed).",
       RECONCILE_PASSES, "Completed passes of the reconcile loop, on the node running it.",
+      RECONCILE_PASS_MILLIS, "Time the completed reconcile passes took, from the directory query to the last comparison.",
       WEDGED, "Steps that got no answer within their deadline and were failed (step).",
       DRIVER_ERRORS, "Failed driver or guest calls (step, kind: retryable, permanent).",
       STEP_FAILURES, "Steps that failed for good (step).");
@@ -46,6 +49,11 @@ public final class FleetMetrics implements Extension {
 
   /** Adds one to {@code name} with labels given as alternating names and values. */
   public void increment(String name, String... labels) {
+    add(name, 1, labels);
+  }
+
+  /** Adds {@code amount} to {@code name} with labels given as alternating names and values. */
+  public void add(String name, long amount, String... labels) {
     StringBuilder key = new StringBuilder(name);
     if (labels.length > 0) {
       key.append('{');
@@ -55,7 +63,7 @@ public final class FleetMetrics implements Extension {
       }
       key.append('}');
     }
-    counters.computeIfAbsent(key.toString(), k -> new LongAdder()).increment();
+    counters.computeIfAbsent(key.toString(), k -> new LongAdder()).add(amount);
   }
 
   /** Every series with its value, sorted: {@code name{labels}} → count. */

@@ -189,6 +189,12 @@ public final class Reconciler extends AbstractBehavior<Reconciler.Command> {
       }
     }
     metrics.increment(FleetMetrics.RECONCILE_PASSES);
+    Duration took = Duration.between(passStarted, clock.instant());
+    metrics.add(FleetMetrics.RECONCILE_PASS_MILLIS, took.toMillis());
+    if (took.compareTo(settings.interval()) > 0) {
+      getContext().getLog().info("Reconcile: a pass over {} tenants and {} containers took {} (interval {})",
+          observed.tenants().size(), observed.containers().size(), took, settings.interval());
+    }
     return this;
   }
 
