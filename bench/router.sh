@@ -6,10 +6,13 @@
 #
 #   ./berth bench            (or: bash bench/router.sh)
 #   BENCH_DURATION=10s BENCH_CONNECTIONS="1 16 64 256" BENCH_BODY_MB=1024 ./berth bench
+#   BENCH_UPSTREAM=nginx ./berth bench   the upstream is nginx in a container (bench/upstream-image.sh), a
+#                                        near-zero-cost one: proxy against proxy (no large-body run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 duration=${BENCH_DURATION:-10s}
+upstream=${BENCH_UPSTREAM:-reference} # reference (the JVM tenant) or nginx
 connections=${BENCH_CONNECTIONS:-"1 16 64 256"}
 body_mb=${BENCH_BODY_MB:-1024}
 api_port=${BENCH_API_PORT:-19190}
@@ -40,11 +43,17 @@ cleanup() {
 }
 trap cleanup EXIT
 
+image_opts=""; image_field=""
+if [ "$upstream" = nginx ]; then
+  upstream_image=$(bash bench/upstream-image.sh)
+  image_opts="-Dberth.tenant.images.upstream=$upstream_image"
+  image_field=',"image":"upstream"'
+fi
 echo "bench: starting a node (API :$api_port, router :$router_port) in $work" >&2
 # The tenant gets both cores so that it is not the bottleneck of the comparison.
 (cd "$work" && BERTH_ADMIN_TOKEN=$token BERTH_API_PORT=$api_port BERTH_ROUTER_PORT=$router_port \
   BERTH_REMOTE_PORT=$remote_port BERTH_FLEET=bench BERTH_TENANT_CPUS=2 BERTH_TENANT_MEMORY=512MiB \
-  exec java ${BERTH_JAVA_OPTS:-} -Dberth.tenant.name-prefix=berth-bench- -jar "$OLDPWD/cluster/target/berth.jar" \
+  exec java ${BERTH_JAVA_OPTS:-} $image_opts -Dberth.tenant.name-prefix=berth-bench- -jar "$OLDPWD/cluster/target/berth.jar" \
   >"$work/node.log" 2>&1) &
 node_pid=$!
 for _ in $(seq 1 120); do
@@ -54,7 +63,7 @@ for _ in $(seq 1 120); do
 done
 
 api() { curl -sf -H "Authorization: Bearer $token" "$@"; }
-api -o /dev/null -X POST "http://127.0.0.1:$api_port/api/tenants" -d '{"slug":"bench","reason":"router benchmark"}'
+api -o /dev/null -X POST "http://127.0.0.1:$api_port/api/tenants" -d '{"slug":"bench","reason":"router benchmark"'"$image_field"'}'
 endpoint=""
 for _ in $(seq 1 60); do
   t=$(api "http://127.0.0.1:$api_port/api/tenants/bench")
@@ -148,6 +157,11 @@ for c in $connections; do
 done
 
 node_rss_after=$(rss_kb "$node_pid")
+if [ "$upstream" = nginx ]; then
+  echo
+  echo "Node RSS: $((node_rss_before / 1024)) MiB after warm-up, $((node_rss_after / 1024)) MiB after the request runs (no large-body run with the nginx upstream)"
+  exit 0
+fi
 echo
 echo "Large body: GET /bytes?n=$((body_mb))MiB, streamed (curl, one connection)"
 echo

@@ -87,7 +87,30 @@ heap_mb() { # live heap after a full GC, MiB
 }
 
 entities() { # tenant entities alive on the node
-  curl -s -m 10 "http://127.0.0.1:$mgmt/cluster/shards/Tenant" | jq '[.regions[]?.shards[]?.numEntities] | add // 0'
+  curl -s -m 10 "http://127.0.0.1:$mgmt/cluster/shards/Tenant" | jq '[.regions[]?.numEntities] | add // 0'
+}
+
+# One request to each tenant's page, SCALE_CONNECTIONS at a time, by one curl (--parallel): directly to
+# every published port, then through the router by Host. The same client both ways, so the difference is
+# the router's; each tenant is visited once, as in a fleet where most tenants are idle. -> "req/s codes"
+spread_curl() { # direct|routed
+  local cfg=$CL_HOME/$1.cfg t0 codes ms
+  : >"$cfg"
+  docker ps --filter "label=berth.fleet=$fleet" --format '{{.Label "berth.tenant"}} {{.Ports}}' |
+    sed -E 's/^([^ ]+) 127\.0\.0\.1:([0-9]+)->.*/\1 \2/' | while read -r slug port; do
+      [ -s "$cfg" ] && echo next >>"$cfg"
+      if [ "$1" = direct ]; then
+        printf 'url = "http://127.0.0.1:%s/"\n' "$port" >>"$cfg"
+      else
+        printf 'url = "http://127.0.0.1:%s/"\nheader = "Host: %s.localhost"\n' "$router" "$slug" >>"$cfg"
+      fi
+      # options after "next" start afresh: each transfer gets its own output and write-out
+      printf 'output = "/dev/null"\nwrite-out = "%%{http_code}\\n"\nsilent\n' >>"$cfg"
+    done
+  t0=$(now_ms)
+  codes=$(curl --no-progress-meter --parallel --parallel-max "$conns" -K "$cfg" | sort | uniq -c | awk '{printf "%s%s×%s", (NR>1?",":""), $2, $1}')
+  ms=$(( $(now_ms) - t0 ))
+  echo "$(awk -v n="$(grep -c '^url' "$cfg")" -v ms="$ms" 'BEGIN {printf "%.0f", n * 1000 / ms}') $codes"
 }
 
 reconcile_mean_ms() { # over the next ~20 s
@@ -136,8 +159,11 @@ request = function()
 end
 EOF
 read -r rpss p50_s p99_s bads <<<"$(router_run -s "$CL_HOME/spread.lua")"
+read -r sd_rps sd_codes <<<"$(spread_curl direct)"
+read -r sr_rps sr_codes <<<"$(spread_curl routed)"
 recn=$(reconcile_mean_ms)
 echo "$n tenants: router to one $rpsn req/s (p50 $p50_n, p99 $p99_n) $badn; spread over all $rpss req/s (p50 $p50_s, p99 $p99_s) $bads"
+echo "  each tenant once, $conns at a time (curl --parallel): direct $sd_rps req/s ($sd_codes), through the router $sr_rps req/s ($sr_codes)"
 echo "  admin list p50 $l50_n ms p99 $l99_n ms; heap $heapN MiB with $ents entities alive:" \
   "$(awk -v a="$heap1" -v b="$heapN" -v n="$n" 'BEGIN {printf "%.1f KiB", (b - a) * 1024 / (n - 1)}') per tenant; reconcile $recn"
 echo "  waiting ${passivation_wait} s for idle entities to passivate…"

@@ -1,5 +1,5 @@
-// Onboarding: slug (checked as you type with the server's own rule), display name, secrets — one
-// submit. Secret values live only in password fields and are cleared from the page once sent.
+// Onboarding: slug (checked as you type with the server's own rule), display name, the image (one
+// the node offers, by name), secrets — one submit. Secret values live only in password fields and are cleared from the page once sent.
 import {api} from '../api.js';
 import {h, fill} from '../dom.js';
 import {notify, errorText} from '../app.js';
@@ -9,6 +9,11 @@ export function onboardPage(view) {
   const slugHint = h('small', {id: 'onboard-slug-hint', class: 'hint'});
   const name = h('input', {name: 'displayName', id: 'onboard-name', autocomplete: 'off'});
   const reason = h('input', {name: 'reason', id: 'onboard-reason', autocomplete: 'off'});
+  const image = h('select', {name: 'image', id: 'onboard-image'}, h('option', {value: ''}, 'the default image'));
+  api('GET', '/images').then((r) => {
+    fill(image, h('option', {value: ''}, 'the default image (' + r.default + ')'),
+      ...Object.entries(r.images).map(([n, ref]) => h('option', {value: n}, n + ' (' + ref + ')')));
+  }).catch((e) => notify(errorText(e)));
   const secrets = h('div', {id: 'onboard-secrets'});
   const submit = h('button', {type: 'submit', id: 'onboard-submit'}, 'Onboard');
   let rules = null;
@@ -37,6 +42,7 @@ export function onboardPage(view) {
     h('h1', {}, 'Onboard a tenant'),
     h('label', {}, 'Slug', slug, slugHint),
     h('label', {}, 'Display name', name),
+    h('label', {}, 'Image', image),
     h('fieldset', {}, h('legend', {}, 'Secrets (delivered to the tenant; never shown again)'), secrets,
       h('button', {type: 'button', id: 'onboard-add-secret', onclick: secretRow}, 'Add a secret')),
     h('label', {}, 'Reason (recorded in the journal)', reason),
@@ -49,6 +55,7 @@ export function onboardPage(view) {
     const body = {slug: slug.value};
     if (name.value.trim()) body.displayName = name.value.trim();
     if (reason.value.trim()) body.reason = reason.value.trim();
+    if (image.value) body.image = image.value;
     const values = {};
     for (const row of secrets.querySelectorAll('.secret-row')) {
       const n = row.querySelector('.secret-name').value.trim();

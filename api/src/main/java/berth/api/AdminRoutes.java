@@ -54,6 +54,7 @@ public final class AdminRoutes extends ApiDirectives {
             authenticated(authenticator, caller -> concat(
                 cluster.route(caller),
                 tenants.route(caller, correlationId),
+                tenants.images(caller),
                 streams.route(caller),
                 audit.route(caller),
                 sessions.route(caller),

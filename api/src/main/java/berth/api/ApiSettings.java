@@ -15,7 +15,7 @@ import javax.net.ssl.SSLContext;
  */
 public record ApiSettings(
     String host, int port, Optional<SSLContext> tls, NodeSecret token, String principal, int maxBodyBytes,
-    Duration askTimeout, String readJournal, Duration streamMaxAge, Accounts accounts) {
+    Duration askTimeout, String readJournal, Duration streamMaxAge, Accounts accounts, Images images) {
   private static final String TOKEN_SETTING = "berth.api.token (BERTH_ADMIN_TOKEN)";
 
   /**
@@ -30,6 +30,19 @@ public record ApiSettings(
           https || c.getBoolean("sessions.secure-cookie"), c.getInt("sign-in.max-failures-per-account"),
           c.getInt("sign-in.max-failures-per-address"), c.getDuration("sign-in.window"),
           c.getDuration("setup-code-ttl"));
+    }
+  }
+
+  /**
+   * The images operators choose from when they create a tenant ({@code berth.tenant.images}, shown by
+   * {@code GET /api/images}), and the one a tenant runs when none is chosen ({@code berth.tenant.image}).
+   */
+  public record Images(String defaultImage, java.util.SortedMap<String, String> byName) {
+    static Images fromConfig(Config root) {
+      java.util.SortedMap<String, String> byName = new java.util.TreeMap<>();
+      root.getConfig("berth.tenant.images").root()
+          .forEach((name, ref) -> byName.put(name, String.valueOf(ref.unwrapped())));
+      return new Images(root.getString("berth.tenant.image"), java.util.Collections.unmodifiableSortedMap(byName));
     }
   }
 
@@ -50,7 +63,8 @@ public record ApiSettings(
         c.getDuration("ask-timeout"),
         c.getString("read-journal"),
         c.getDuration("stream-max-age"),
-        Accounts.fromConfig(c, tls.isPresent()));
+        Accounts.fromConfig(c, tls.isPresent()),
+        Images.fromConfig(root));
   }
 
   /**

@@ -119,6 +119,13 @@ final class TenantRoutes extends ApiDirectives {
     }
   }
 
+  /** {@code GET /api/images}: what an operator may choose as a new tenant's image (READ_FLEET). */
+  Route images(Caller caller) {
+    return path("images", () -> get(() -> allow(caller, Permission.READ_FLEET, () -> json(StatusCodes.OK, Map.of(
+        "default", settings.images().defaultImage(),
+        "images", settings.images().byName())))));
+  }
+
   private Route list() {
     return onSuccess(directory.snapshot(), listing -> json(StatusCodes.OK, Map.of(
         "tenants", listing.tenants().stream().map(Tenant::of).toList(),

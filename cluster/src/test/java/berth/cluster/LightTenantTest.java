@@ -51,6 +51,11 @@ class LightTenantTest {
 
   @Test
   void anOperatorChoosesOnlyAnOfferedImageByName() throws Exception {
+    JsonNode offered = TestNodes.JSON.readTree(call(node, "GET", "/api/images", null).body());
+    assertEquals(node.config().getString("berth.tenant.image"), offered.path("default").asText(), offered.toString());
+    assertEquals(node.config().getString("berth.tenant.images.light"), offered.path("images").path("light").asText());
+    assertEquals(node.config().getString("berth.tenant.images.reference"), offered.path("images").path("reference").asText());
+
     for (String body : new String[] {
         "{\"slug\":\"pick-a\",\"image\":\"busybox:latest\"}", "{\"slug\":\"pick-a\",\"image\":\"\"}"}) {
       HttpResponse<String> refused = call(node, "POST", "/api/tenants", body);

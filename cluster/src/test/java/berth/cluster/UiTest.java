@@ -138,6 +138,13 @@ class UiTest {
       slug.sendKeys("webui");
       awaitText(driver, By.id("onboard-slug-hint"), "✓");
       driver.findElement(By.id("onboard-name")).sendKeys(HOSTILE);
+      // the images the node offers, by name (GET /api/images); this tenant keeps the default (it signs in by SSO)
+      new WebDriverWait(driver, WITHIN).until(d -> d.findElements(By.cssSelector("#onboard-image option")).size() == 3);
+      List<String> images = driver.findElements(By.cssSelector("#onboard-image option")).stream()
+          .map(o -> o.getAttribute("value") + "=" + o.getText()).toList();
+      assertEquals("", images.get(0).substring(0, images.get(0).indexOf('=')), images.toString());
+      assertTrue(images.get(1).startsWith("light=light (berth-tenant-light:"), images.toString());
+      assertTrue(images.get(2).startsWith("reference=reference (berth-tenant-reference:"), images.toString());
       driver.findElement(By.cssSelector("#onboard-secrets .secret-name")).sendKeys("API_KEY");
       WebElement value = driver.findElement(By.cssSelector("#onboard-secrets .secret-value"));
       assertEquals("password", value.getAttribute("type"));
