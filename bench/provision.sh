@@ -55,7 +55,8 @@ cl_start_node 1
 node_pid=$CL_NODE_PID
 for _ in $(seq 1 180); do cl_ready 1 && break; sleep 1; done # the first start builds the reference image
 cl_ready 1 || { echo "bench: the node did not start; see $CL_HOME/node-1.log" >&2; PROVISION_KEEP_LOGS=1; exit 1; }
-image=$(docker images --format '{{.Repository}}:{{.Tag}}' | grep -m1 "^berth-tenant-$image_name:" || true)
+image=$(api "http://127.0.0.1:$api/api/images" | jq -r --arg n "$image_name" '.images[$n] // empty') # the node's own
+docker image inspect "$image" >/dev/null 2>&1 || image=""
 [ -n "$image" ] || { echo "bench: no image berth-tenant-$image_name (see $CL_HOME/node-1.log)" >&2; exit 1; }
 network=${PROVISION_NETWORK:-berth-tenants} # berth.tenant.network: the node created it
 echo "node ready; image $image; network $network"

@@ -69,10 +69,10 @@ await_all() { # phase count seconds -> prints the ms it took
   echo $(( $(now_ms) - t0 ))
 }
 
-router_run() { # label [wrk args...] -> "req/s p50 p99"
+router_run() { # [wrk args...] -> "req/s p50 p99 [non-2xx:N]"
   local out
   out=$(wrk -t2 -c"$conns" -d"$duration" --latency "$@" "http://127.0.0.1:$router/")
-  echo "$(awk '/Requests\/sec/ {print $2}' <<<"$out") $(awk '$1 == "50%" {print $2}' <<<"$out") $(awk '$1 == "99%" {print $2}' <<<"$out") $(awk '/Non-2xx/ {print "non-2xx:" $4}' <<<"$out")"
+  echo "$(awk '/Requests\/sec/ {print $2}' <<<"$out") $(awk '$1 == "50%" {print $2}' <<<"$out") $(awk '$1 == "99%" {print $2}' <<<"$out") $(awk '/Non-2xx/ {print "non-2xx:" $NF}' <<<"$out")"
 }
 
 list_latency() { # -> "p50 p99" in ms
@@ -97,7 +97,7 @@ spread_curl() { # direct|routed
   local cfg=$CL_HOME/$1.cfg t0 codes ms
   : >"$cfg"
   docker ps --filter "label=berth.fleet=$fleet" --format '{{.Label "berth.tenant"}} {{.Ports}}' |
-    sed -E 's/^([^ ]+) 127\.0\.0\.1:([0-9]+)->.*/\1 \2/' | while read -r slug port; do
+    sed -nE 's/^([^ ]+) 127\.0\.0\.1:([0-9]+)->.*/\1 \2/p' | while read -r slug port; do
       [ -s "$cfg" ] && echo next >>"$cfg"
       if [ "$1" = direct ]; then
         printf 'url = "http://127.0.0.1:%s/"\n' "$port" >>"$cfg"

@@ -41,9 +41,10 @@ http {
   }
 }
 EOF
-chown 10001:10001 "$root/data"
 chmod 1777 "$root/tmp"
-tar -C "$root" --numeric-owner -cf "$ctx/rootfs.tar" .
+# owners set in the archive (no chown: runs without root): /data is the tenant user's
+tar -C "$root" --numeric-owner --owner=0 --group=0 --exclude=./data -cf "$ctx/rootfs.tar" .
+tar -C "$root" --numeric-owner --owner=10001 --group=10001 --no-recursion -rf "$ctx/rootfs.tar" ./data
 cat >"$ctx/Dockerfile" <<'EOF'
 FROM scratch
 ADD rootfs.tar /
@@ -51,5 +52,5 @@ USER 10001:10001
 EXPOSE 8080
 ENTRYPOINT ["/usr/sbin/nginx", "-c", "/etc/nginx/nginx.conf", "-e", "stderr"]
 EOF
-docker build -q -t "$tag" "$ctx" >/dev/null 2>&1 || docker build -t "$tag" "$ctx"
+docker build -q -t "$tag" "$ctx" >/dev/null 2>&1 || docker build -t "$tag" "$ctx" >&2 # stdout: the tag alone
 echo "$tag"

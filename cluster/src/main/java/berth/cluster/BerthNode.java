@@ -133,7 +133,12 @@ public final class BerthNode implements AutoCloseable {
       ReferenceImage.ensure(docker, dockerSettings);
     }
     if (dockerSettings.buildLightImage()) {
-      LightImage.ensure(docker, dockerSettings);
+      try {
+        LightImage.ensure(docker, dockerSettings);
+      } catch (RuntimeException e) { // an optional image: tenants that name it fail at create, saying it is missing
+        log.warn("The light tenant image {} could not be built; the node runs without it: {}",
+            dockerSettings.lightImageTag(), e.toString());
+      }
     }
     Database database = Database.open(DatabaseSettings.fromConfig(config));
     SecretCipher cipher;
@@ -343,6 +348,7 @@ public final class BerthNode implements AutoCloseable {
       throw new IllegalStateException("Berth node did not stop within " + STOP_WITHIN + " (threads logged)");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for the Berth node to stop", e);
     } catch (java.util.concurrent.ExecutionException e) {
       throw new IllegalStateException("Berth node stopped with an error", e.getCause());
     }

@@ -85,8 +85,12 @@ public final class DockerTenantDriver implements TenantDriver {
             .withHostConfig(hostConfig(spec, port))
             .exec();
       } catch (ConflictException raced) {
-        // Another call created the same name between our inspect and create: adopt it.
-        return new Created(adoptable(inspectRaw(spec.containerName()).orElseThrow(() -> raced), spec), true);
+        // Another call created the same name between our inspect and create: adopt it, and write its
+        // credential file (that call may have died before writing it; start writes none for a new container)
+        InspectContainerResponse other = inspectRaw(spec.containerName()).orElseThrow(() -> raced);
+        ContainerInfo adopted = adoptable(other, spec);
+        GuestCredentialFile.write(docker, adopted.id(), spec.guestCredential(), other.getConfig().getUser());
+        return new Created(adopted, true);
       } catch (NotFoundException missing) {
         if (!network.exists(spec.spec().network())) {
           network.forget(spec.spec().network());
@@ -275,7 +279,6 @@ public final class DockerTenantDriver implements TenantDriver {
         .withRestartPolicy(RestartPolicy.noRestart());
   }
 
-  /** The image's own user; the spec's when the image names none or names root: a tenant never runs as root. */
   /** Whether the engine ever started {@code c} (a container never started has Docker's zero time). */
   static boolean everStarted(InspectContainerResponse c) {
     String at = c.getState() == null ? null : c.getState().getStartedAt();
@@ -288,6 +291,7 @@ public final class DockerTenantDriver implements TenantDriver {
   static final Duration IMAGE_USER_TTL = Duration.ofSeconds(10);
   private final Map<String, ImageUser> imageUsers = new ConcurrentHashMap<>();
 
+  /** The image's own user; the spec's when the image names none or names root: a tenant never runs as root. */
   private String userOf(ContainerSpec spec) {
     String image = spec.spec().image();
     ImageUser known = imageUsers.get(image);

@@ -39,6 +39,12 @@ public final class LightImage {
       new File("www/.berth/health", "www/.berth/health", 0644),
       new File("httpd.conf", "etc/httpd.conf", 0644));
 
+  /**
+   * Names the rest of the image's layout (directories, links, users) written by {@link #buildContext}:
+   * change it with that layout, so images built from the old one are rebuilt.
+   */
+  static final String LAYOUT = "v1: bin etc lib/berth www/.berth tmp(1777) data(uid); applet links; www/index.html -> /data/index.html; passwd tenant";
+
   private LightImage() {}
 
   /**
@@ -138,9 +144,11 @@ public final class LightImage {
     try {
       MessageDigest md = MessageDigest.getInstance("SHA-256");
       md.update(busybox);
-      for (byte[] f : files) {
-        md.update(f);
+      for (int i = 0; i < files.size(); i++) { // each file with where it goes and its mode
+        md.update(files.get(i));
+        md.update((FILES.get(i).path() + ":" + FILES.get(i).mode()).getBytes(StandardCharsets.UTF_8));
       }
+      md.update(LAYOUT.getBytes(StandardCharsets.UTF_8));
       md.update(String.join(",", APPLETS).getBytes(StandardCharsets.UTF_8));
       md.update(dockerfile("").getBytes(StandardCharsets.UTF_8));
       return HexFormat.of().formatHex(md.digest()).substring(0, 32);
