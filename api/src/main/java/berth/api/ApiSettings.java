@@ -39,10 +39,7 @@ public record ApiSettings(
    */
   public record Images(String defaultImage, java.util.SortedMap<String, String> byName) {
     static Images fromConfig(Config root) {
-      java.util.SortedMap<String, String> byName = new java.util.TreeMap<>();
-      root.getConfig("berth.tenant.images").root()
-          .forEach((name, ref) -> byName.put(name, String.valueOf(ref.unwrapped())));
-      return new Images(root.getString("berth.tenant.image"), java.util.Collections.unmodifiableSortedMap(byName));
+      return new Images(root.getString("berth.tenant.image"), berth.tenant.TenantSettings.imagesOf(root));
     }
   }
 

@@ -2,7 +2,6 @@ package berth.cluster;
 
 import berth.tenant.TlsStores;
 import com.typesafe.config.Config;
-import java.net.InetAddress;
 import java.time.Clock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,7 +24,7 @@ final class RemotingTls {
     String transport = config.getString("pekko.remote.artery.transport");
     String host = config.getString("pekko.remote.artery.canonical.hostname");
     if (!transport.equals("tls-tcp")) {
-      if (!loopback(host)) {
+      if (!TlsStores.loopback(host)) {
         log.warn("Remoting is plain TCP on {} (BERTH_REMOTE_TRANSPORT={}): anyone who can reach that port can join "
             + "the cluster. Set BERTH_REMOTE_TRANSPORT=tls-tcp with certificates (docs/operations.md \"TLS\").",
             host, transport);
@@ -47,11 +46,4 @@ final class RemotingTls {
         ENGINE + ".trust-store (BERTH_REMOTE_TRUSTSTORE, password BERTH_REMOTE_TLS_PASSWORD)");
   }
 
-  private static boolean loopback(String host) {
-    try {
-      return InetAddress.getByName(host).isLoopbackAddress();
-    } catch (java.net.UnknownHostException e) {
-      return false;
-    }
-  }
 }

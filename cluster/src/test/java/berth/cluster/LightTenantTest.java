@@ -102,15 +102,14 @@ class LightTenantTest {
     assertEquals(202, call(node, "POST", "/api/tenants", "{\"slug\":\"" + slug + "\",\"image\":\"light\"}").statusCode());
     JsonNode ready = awaitPhase(node, slug, "READY", READY_WITHIN);
     String init = "http://" + ready.path("endpoint").asText() + "/.berth/init";
-    String credential = new HttpTenantGuest(GuestSettings.fromConfig(node.config()), s -> Map.of())
-        .credentialFor(slug, 1);
+    HttpTenantGuest guest = new HttpTenantGuest(GuestSettings.fromConfig(node.config()), s -> Map.of());
+    String credential = guest.credentialFor(slug, 1);
     String ours = "{\"tenantId\":\"" + slug + "\",\"displayName\":\"B\",\"incarnation\":1,\"sso\":{},\"secrets\":{}}";
     String theirs = "{\"tenantId\":\"light-c\",\"displayName\":\"C\",\"incarnation\":1,\"sso\":{},\"secrets\":{}}";
 
     assertEquals(401, post(init, ours, null).statusCode(), "no credential");
     assertEquals(401, post(init, ours, "Bearer " + credential.substring(1) + "x").statusCode(), "a wrong credential");
-    String otherTenants = new HttpTenantGuest(GuestSettings.fromConfig(node.config()), s -> Map.of())
-        .credentialFor("light-c", 1);
+    String otherTenants = guest.credentialFor("light-c", 1);
     assertEquals(401, post(init, theirs, "Bearer " + otherTenants).statusCode(), "another tenant's credential");
     assertEquals(409, post(init, theirs, "Bearer " + credential).statusCode(), "another tenant's payload");
     assertEquals(200, post(init, ours, "Bearer " + credential).statusCode(), "a repeated delivery is a success");

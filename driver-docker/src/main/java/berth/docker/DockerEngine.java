@@ -1,10 +1,10 @@
 package berth.docker;
 
+import berth.tenant.TlsStores;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
-import java.net.InetAddress;
 import java.net.URI;
 import java.nio.file.Files;
 import java.util.List;
@@ -51,14 +51,8 @@ public final class DockerEngine {
     if (!"tcp".equalsIgnoreCase(uri.getScheme()) || tls.allowPlainTcp()) {
       return;
     }
-    boolean loopback;
-    try {
-      // no host parsed (tcp://docker_host:2375, tcp://:2375): not known to be loopback
-      loopback = uri.getHost() != null && InetAddress.getByName(uri.getHost()).isLoopbackAddress();
-    } catch (java.net.UnknownHostException e) {
-      loopback = false;
-    }
-    if (!loopback) {
+    // no host parsed (tcp://docker_host:2375, tcp://:2375): not known to be loopback
+    if (!TlsStores.loopback(uri.getHost())) {
       throw new IllegalArgumentException("berth.docker.host (BERTH_DOCKER_HOST) is " + host + " without TLS: "
           + "anyone who can reach that port controls the engine. Set DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH "
           + "(ca.pem, cert.pem, key.pem), or BERTH_DOCKER_ALLOW_PLAIN_TCP=on if the network is yours alone.");

@@ -51,23 +51,20 @@ public final class LightImage {
    * Builds the light image when missing or stale. Without a static busybox at {@code berth.docker.light-image.busybox}
    * it builds nothing and says why: the node runs all the same, and a tenant created with that image
    * fails at its create step ("image … not found").
-   *
-   * @return whether the image is there
    */
-  public static boolean ensure(DockerClient docker, DockerSettings settings) {
+  public static void ensure(DockerClient docker, DockerSettings settings) {
     Optional<String> problem = problem(settings.busybox());
     if (problem.isPresent()) {
       log.warn("The light tenant image {} is not built: {}. Tenants created with it will fail until it is"
           + " (Debian: apt-get install busybox-static, or set berth.docker.light-image.busybox)",
           settings.lightImageTag(), problem.get());
-      return false;
+      return;
     }
     byte[] busybox = read(settings.busybox());
     List<byte[]> files = FILES.stream().map(f -> resource(f.resource())).toList();
     String digest = digest(busybox, files);
     ReferenceImage.buildUnlessCurrent(docker, settings.lightImageTag(), digest, "the light tenant image",
         work -> buildContext(busybox, files, digest, work));
-    return true;
   }
 
   /** Why {@code busybox} cannot go into a FROM-scratch image: missing, not ELF, or dynamically linked. */

@@ -43,11 +43,9 @@ public record TenantSettings(
       deadlines.put(s, c.getDuration("step-deadline." + s.name().toLowerCase()));
     }
     double cpus = c.getDouble("cpus");
-    Map<String, String> images = new java.util.TreeMap<>();
-    c.getConfig("images").root().forEach((name, ref) -> images.put(name, String.valueOf(ref.unwrapped())));
     return new TenantSettings(
         c.getString("image"),
-        Map.copyOf(images),
+        imagesOf(root),
         c.getInt("container-port"),
         c.getBytes("memory"),
         Math.round(cpus * 1_000_000_000L),
@@ -70,6 +68,14 @@ public record TenantSettings(
         c.getString("default-user"),
         c.getDuration("retention"),
         Math.toIntExact(c.getBytes("kept-log-size")));
+  }
+
+  /** {@code berth.tenant.images}: name → image reference, sorted by name, unmodifiable. */
+  public static java.util.SortedMap<String, String> imagesOf(Config root) {
+    java.util.SortedMap<String, String> byName = new java.util.TreeMap<>();
+    root.getConfig("berth.tenant.images").root()
+        .forEach((name, ref) -> byName.put(name, String.valueOf(ref.unwrapped())));
+    return java.util.Collections.unmodifiableSortedMap(byName);
   }
 
   /** The spec of a new incarnation running the default image; journaled in {@link TenantEvent.ProvisioningRequested}. */
@@ -97,7 +103,7 @@ public record TenantSettings(
 
   /** The names operators may choose an image by, sorted. */
   public java.util.List<String> imageNames() {
-    return images.keySet().stream().sorted().toList();
+    return java.util.List.copyOf(images.keySet()); // a sorted map's keys
   }
 
   /** Why {@code name} cannot be chosen, naming those that can. */

@@ -147,4 +147,17 @@ public final class TlsStores {
           cert.getSubjectX500Principal(), cert.getNotAfter().toInstant());
     }
   }
+
+  /**
+   * Whether {@code host} names this machine's loopback interface: the one place plain TCP is acceptable
+   * without TLS. A host that is missing or does not resolve is not known to be loopback.
+   */
+  public static boolean loopback(String host) {
+    if (host == null || host.isEmpty()) return false;
+    try {
+      return java.net.InetAddress.getByName(host).isLoopbackAddress();
+    } catch (java.net.UnknownHostException e) {
+      return false;
+    }
+  }
 }
