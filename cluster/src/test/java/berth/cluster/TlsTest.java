@@ -35,6 +35,8 @@ class TlsTest {
   static final Duration WITHIN = Duration.ofSeconds(60);
   /** Every request has a deadline: a request that never gets an answer fails here, naming itself. */
   static final Duration ANSWER = Duration.ofSeconds(30);
+  /** How long {@link #stop} waits for a node's actor system to terminate. */
+  static final Duration STOP = Duration.ofSeconds(45);
 
   @TempDir Path dir;
 
@@ -55,7 +57,8 @@ class TlsTest {
         berth.api.tls { key-store = "%1$s", password = "%2$s" }
         berth.router.tls { key-store = "%1$s", password = "%2$s" }
         """.formatted(ours.resolve("node-a.p12"), password)).withFallback(nodes.config());
-    try (BerthNode a = BerthNode.start(first, BerthNode.Hooks.NONE)) {
+    BerthNode a = BerthNode.start(first, BerthNode.Hooks.NONE);
+    try {
       HttpClient trusting = HttpClient.newBuilder().sslContext(trusting(ours, password))
           .connectTimeout(Duration.ofSeconds(5)).build();
       int api = a.adminAddress().getPort();
@@ -86,7 +89,8 @@ class TlsTest {
       Config second = ConfigFactory.parseString(remoting(ours.resolve("node-b.p12"), ours, password)
           + nodes.dbSettings(a.databaseUrl()) + "\npekko.cluster.seed-nodes = [\"" + seed + "\"]\n")
           .withFallback(nodes.config());
-      try (BerthNode b = BerthNode.start(second, BerthNode.Hooks.NONE)) {
+      BerthNode b = BerthNode.start(second, BerthNode.Hooks.NONE);
+      try {
         TestNodes.await("two TLS nodes form a cluster", WITHIN, () -> upMembers(a) == 2 && upMembers(b) == 2);
 
         // the intruder trusts the cluster's CA (its certificate is public) but holds a key of another CA
@@ -100,7 +104,8 @@ class TlsTest {
                 ours.resolve("truststore.p12"), password)
             + nodes.dbSettings(a.databaseUrl()) + "\npekko.cluster.seed-nodes = [\"" + seed + "\"]\n")
             .withFallback(nodes.config());
-        try (BerthNode intruder = BerthNode.start(intruderConfig, BerthNode.Hooks.NONE)) {
+        BerthNode intruder = BerthNode.start(intruderConfig, BerthNode.Hooks.NONE);
+        try {
           Cluster intruderCluster = Cluster.get(intruder.system());
           long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
           while (System.nanoTime() < until) {
@@ -109,8 +114,34 @@ class TlsTest {
             Thread.sleep(250);
           }
           assertEquals(2, upMembers(b), "and by the second");
+        } finally {
+          stop(intruder);
         }
+      } finally {
+        stop(b);
       }
+    } finally {
+      stop(a);
+    }
+  }
+
+  /**
+   * Stops a node, waiting at most {@link #STOP} for its actor system. With {@code tls-tcp}, Pekko 1.2.1's
+   * Artery can wait without a deadline for a remoting stream to complete at termination (apache/pekko
+   * #3247, bounded upstream by {@code shutdown-streams-timeout} in #3317, not in this version): in about
+   * one CI run in ten a node of this test never finished terminating and the test hung. This test is about
+   * who may join, not about shutdown, so a node still terminating after {@link #STOP} is left to the JVM's
+   * exit, and said so. (A production node exits its JVM when coordinated shutdown ends, whatever Artery does.)
+   */
+  private static void stop(BerthNode node) {
+    node.system().terminate();
+    try {
+      node.system().getWhenTerminated().toCompletableFuture().get(STOP.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+    } catch (java.util.concurrent.TimeoutException stalled) {
+      System.err.println("TlsTest: node " + node.system().address() + " still terminating after " + STOP
+          + " (Artery stream shutdown without a deadline in Pekko 1.2.1); leaving it to the JVM's exit");
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
     }
   }
 
