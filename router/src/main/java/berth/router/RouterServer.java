@@ -11,6 +11,7 @@ import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.ServerBuilder;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.settings.ConnectionPoolSettings;
 import org.apache.pekko.http.javadsl.settings.ServerSettings;
 import org.apache.pekko.stream.javadsl.Flow;
@@ -53,9 +54,12 @@ public final class RouterServer {
     if (s.tls().isPresent()) {
       at = at.enableHttps(ConnectionContext.httpsServer(s.tls().get()));
     }
-    // per connection: the proxy (as many requests at once as pipelining allows) behind the header timeout
-    return at.bindFlow(RequestHeaderTimeout.around(
-            Flow.of(HttpRequest.class).mapAsync(server.getPipeliningLimit(), proxy), s.requestHeaderTimeout()))
+    // per connection, behind the header timeout: the proxy with an upstream connection of its own, or
+    // (pipelining on) as many requests at once as pipelining allows on the tenant's pool
+    Flow<HttpRequest, HttpResponse, ?> handler = server.getPipeliningLimit() == 1
+        ? Flow.fromGraph(new ProxyStage(proxy))
+        : Flow.of(HttpRequest.class).mapAsync(server.getPipeliningLimit(), proxy);
+    return at.bindFlow(RequestHeaderTimeout.around(handler, s.requestHeaderTimeout()))
         .thenApply(binding -> binding.addToCoordinatedShutdown(HARD_TERMINATION, system));
   }
 }
