@@ -9,6 +9,7 @@ import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.FlowShape;
 import org.apache.pekko.stream.Inlet;
+import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.Outlet;
 import org.apache.pekko.stream.StreamTcpException;
 import org.apache.pekko.stream.javadsl.Source;
@@ -28,13 +29,17 @@ import org.apache.pekko.japi.Pair;
  * request and its response. A tenant has at most {@code max-connections-per-tenant} such bound
  * connections; a client connection that finds them all taken uses the tenant's pool (same limit, plus
  * its queue and 503 beyond), so a tenant that stops answering holds at most twice that many
- * connections. A client connection that moves to another tenant (another Host) is re-bound.
+ * connections: a bound connection's place is given back only once the connection is closed and the last
+ * body on it has gone out. A client connection that moves to another tenant (another Host) is re-bound.
+ * The next request is let in only after the previous response's body has gone out, so a client that
+ * pipelines never has a request waiting on the tenant (and its timeout running) behind a download.
  *
  * <p>Failures answer the client and end only the upstream connection: no answer within {@code
- * upstream-timeout} → 504 (the connection is closed, a late answer cannot be paired with the next
+ * upstream-timeout} → 504 (the connection is aborted, a late answer cannot be paired with the next
  * request); the connection lost before an answer → 502, except that a request without a body and with
  * an idempotent method is sent once more on a new connection when the tenant had closed a connection
- * that had already served (an idle keep-alive closed as the request went out).
+ * that had already served (an idle keep-alive closed as the request went out). A client that leaves
+ * while its request waits aborts that upstream connection too.
  */
 final class ProxyStage extends GraphStage<FlowShape<HttpRequest, HttpResponse>> {
   private static final String UPSTREAM_TIMER = "upstream";
@@ -62,14 +67,23 @@ final class ProxyStage extends GraphStage<FlowShape<HttpRequest, HttpResponse>> 
       private HttpRequest request;
       private TenantProxy.Routed routed;
       private boolean resent;
+      /** A bound response's body is still streaming: the next request waits for its end. */
+      private boolean bodyStreaming;
       private AsyncCallback<Pair<HttpResponse, Throwable>> pooled;
+      private AsyncCallback<Upstream> bodyDone;
+      private Materializer materializer;
 
       @Override
       public void preStart() {
+        materializer = materializer();
         pooled = createAsyncCallback(answer -> {
           HttpRequest answered = request;
           String slug = routed.slug();
           finish(answer.second() == null ? proxy.fromTenant(answer.first(), slug) : proxy.failed(answered, slug, answer.second()));
+        });
+        bodyDone = createAsyncCallback(from -> {
+          bodyStreaming = false;
+          letNextIn();
         });
       }
 
@@ -97,11 +111,16 @@ final class ProxyStage extends GraphStage<FlowShape<HttpRequest, HttpResponse>> 
         setHandler(out, new AbstractOutHandler() {
           @Override
           public void onPull() {
-            if (request == null && !hasBeenPulled(in) && !isClosed(in)) {
-              pull(in);
-            }
+            letNextIn();
           }
         });
+      }
+
+      /** One request at a time: the next once the previous is answered and its body (when bound) has gone out. */
+      private void letNextIn() {
+        if (request == null && !bodyStreaming && isAvailable(out) && !hasBeenPulled(in) && !isClosed(in)) {
+          pull(in);
+        }
       }
 
       private void forward() {
@@ -115,7 +134,12 @@ final class ProxyStage extends GraphStage<FlowShape<HttpRequest, HttpResponse>> 
             viaPool();
             return;
           }
-          upstream = new Upstream(endpoint);
+          try {
+            upstream = new Upstream(endpoint);
+          } catch (RuntimeException e) {
+            proxy.unbind(endpoint);
+            throw e;
+          }
         }
         scheduleOnce(UPSTREAM_TIMER, proxy.settings().upstreamTimeout());
         upstream.send(routed.forwarded());
@@ -123,7 +147,14 @@ final class ProxyStage extends GraphStage<FlowShape<HttpRequest, HttpResponse>> 
 
       private void viaPool() {
         CompletionStage<HttpResponse> answer = proxy.viaPool(routed);
-        answer.whenComplete((response, error) -> pooled.invoke(Pair.create(response, error)));
+        // a direct executor: the non-async callbacks of a stage converted from a Scala future would run
+        // on the common ForkJoinPool (a new thread per task on a small machine)
+        answer.whenComplete((response, error) -> pooled.invokeWithFeedbackCompletionStage(Pair.create(response, error))
+            .whenCompleteAsync((delivered, stopped) -> {
+              if (stopped != null && response != null) {
+                response.discardEntityBytes(materializer); // the client connection is gone
+              }
+            }, Runnable::run));
       }
 
       /** The answer to the request in hand: to the client, then the next request is let in. */
@@ -143,7 +174,16 @@ final class ProxyStage extends GraphStage<FlowShape<HttpRequest, HttpResponse>> 
           return;
         }
         from.served = true;
-        finish(proxy.fromTenant(response, routed.slug()));
+        HttpResponse toClient = proxy.fromTenant(response, routed.slug());
+        if (BodyEnd.streams(toClient)) {
+          bodyStreaming = true;
+          from.bodyStarted();
+          toClient = BodyEnd.watched(toClient, () -> {
+            from.bodyEnded();
+            bodyDone.invoke(from);
+          });
+        }
+        finish(toClient);
       }
 
       void lost(Upstream from, Throwable cause) {
@@ -188,6 +228,9 @@ final class ProxyStage extends GraphStage<FlowShape<HttpRequest, HttpResponse>> 
         boolean served;
         boolean lost;
         private boolean closed;
+        /** Touched from the thread a body ends on too: the place is given back once closed and no body streams. */
+        private boolean streaming;
+        private boolean released;
 
         Upstream(Endpoint endpoint) {
           this.endpoint = endpoint;
@@ -228,6 +271,10 @@ final class ProxyStage extends GraphStage<FlowShape<HttpRequest, HttpResponse>> 
 
         void send(HttpRequest forwarded) {
           awaiting = true;
+          if (requests.isClosed()) {
+            lost(this, new StreamTcpException("connection to " + endpoint.authority() + " takes no more requests"));
+            return;
+          }
           responses.pull();
           if (requests.isAvailable()) {
             requests.push(forwarded);
@@ -236,18 +283,51 @@ final class ProxyStage extends GraphStage<FlowShape<HttpRequest, HttpResponse>> 
           }
         }
 
+        /**
+         * Ends the connection. With a request still unanswered the request side fails, which aborts the
+         * socket (completing it would leave the connection open until the tenant answers or the idle
+         * timeout); otherwise it completes, and a body still streaming finishes first. The tenant's place
+         * is given back now, or when that body ends.
+         */
         void close() {
+          boolean unanswered = awaiting || pending != null;
           lost = true;
           awaiting = false;
-          if (!closed) {
-            closed = true;
-            proxy.unbind(endpoint);
-            if (!requests.isClosed()) {
+          pending = null;
+          if (closed) {
+            return;
+          }
+          if (!requests.isClosed()) {
+            if (unanswered) {
+              requests.fail(new StreamTcpException("request to " + endpoint.authority() + " abandoned"));
+            } else {
               requests.complete();
             }
-            if (!responses.isClosed()) {
-              responses.cancel();
-            }
+          }
+          if (!responses.isClosed()) {
+            responses.cancel();
+          }
+          synchronized (this) {
+            closed = true;
+            releaseUnlessStreaming();
+          }
+        }
+
+        synchronized void bodyStarted() {
+          streaming = true;
+        }
+
+        synchronized void bodyEnded() {
+          streaming = false;
+          if (closed) {
+            releaseUnlessStreaming();
+          }
+        }
+
+        private void releaseUnlessStreaming() {
+          if (!streaming && !released) {
+            released = true;
+            proxy.unbind(endpoint);
           }
         }
       }

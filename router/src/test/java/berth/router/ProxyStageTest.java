@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -106,6 +107,48 @@ class ProxyStageTest {
   }
 
   @Test
+  void aTimedOutRequestsUpstreamConnectionIsClosed() throws Exception {
+    RawTenant tenant = tenant("alpha");
+    try (Socket client = client()) {
+      String timedOut = exchange(client, "alpha", "/hold"); // never answered
+      assertTrue(timedOut.startsWith("504 "), timedOut);
+      assertTrue(tenant.abandoned.tryAcquire(10, TimeUnit.SECONDS), "the router closed the connection the request waits on");
+      assertEquals("alpha /next on connection 2", exchange(client, "alpha", "/next"));
+    }
+  }
+
+  @Test
+  void aClientThatLeavesWhileItsRequestWaitsClosesTheUpstreamConnection() throws Exception {
+    RawTenant tenant = tenant("alpha");
+    try (Socket client = client()) {
+      client.getOutputStream().write(("GET /hold HTTP/1.1\r\nHost: alpha.localhost:" + port + "\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (tenant.requests.get() == 0 && System.nanoTime() < deadline) Thread.sleep(20);
+    }
+    // the client connection's stream has ended, so no upstream timeout will: without closing, the connection
+    // would stay until the tenant answers or the 120 s idle timeout
+    assertTrue(tenant.abandoned.tryAcquire(10, TimeUnit.SECONDS), "the router closed the connection the request waits on");
+  }
+
+  @Test
+  void theNextRequestGoesUpstreamOnlyAfterTheBodyBeforeIt() throws Exception {
+    RawTenant tenant = tenant("alpha");
+    try (Socket client = client()) {
+      // two requests in one write: /stream's body takes 2.4 s, longer than the 1 s upstream timeout; the
+      // second request must not be waiting on the tenant (and timing out) while that body streams
+      client.getOutputStream().write(("GET /stream HTTP/1.1\r\nHost: alpha.localhost:" + port + "\r\n\r\n"
+          + "GET /after HTTP/1.1\r\nHost: alpha.localhost:" + port + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      Message first = Message.read(client.getInputStream());
+      assertTrue(first.start().startsWith("HTTP/1.1 200"), first.start());
+      assertEquals("alpha /stream on connection 1".repeat(4), first.body());
+      Message second = Message.read(client.getInputStream());
+      assertTrue(second.start().startsWith("HTTP/1.1 200"), second.start() + " " + second.body());
+      assertEquals("alpha /after on connection 1", second.body());
+    }
+  }
+
+  @Test
   void aClientConnectionThatChangesTenantIsAnsweredByEach() throws Exception {
     RawTenant alpha = tenant("alpha");
     RawTenant bravo = tenant("bravo");
@@ -176,13 +219,16 @@ class ProxyStageTest {
 
   /**
    * A tenant on a plain server socket, one thread per connection, answering "{slug} {path} on connection
-   * {n}": {@code /slow} after 3 s, {@code /once} and then closing the connection without a Connection header,
+   * {n}": {@code /hold} never (it waits for the connection to close), {@code /stream} four times over 2.4 s,
+   * {@code /slow} after 3 s, {@code /once} and then closing the connection without a Connection header,
    * {@code /close} with {@code Connection: close} and then closing it.
    */
   static final class RawTenant implements AutoCloseable {
     final ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
     final AtomicInteger connections = new AtomicInteger();
     final AtomicInteger requests = new AtomicInteger();
+    /** Released when a connection holding an unanswered /hold is closed by the router. */
+    final Semaphore abandoned = new Semaphore(0);
     final List<Socket> open = new CopyOnWriteArrayList<>();
 
     RawTenant(String slug) throws IOException {
@@ -212,8 +258,29 @@ class ProxyStageTest {
           Message request = Message.read(in);
           requests.incrementAndGet();
           String path = request.start().split(" ")[1];
+          if (path.equals("/hold")) {
+            try {
+              while (in.read() != -1) {
+                // never answers; waits for the router to close the connection
+              }
+            } catch (IOException reset) {
+              // closed by a reset
+            }
+            abandoned.release();
+            return;
+          }
           if (path.equals("/slow")) Thread.sleep(3000);
           byte[] body = (slug + " " + path + " on connection " + n).getBytes(StandardCharsets.UTF_8);
+          if (path.equals("/stream")) {
+            out.write(("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " + 4 * body.length + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+            for (int part = 0; part < 4; part++) {
+              out.write(body);
+              out.flush();
+              Thread.sleep(600);
+            }
+            continue;
+          }
           out.write(("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " + body.length + "\r\n"
               + (path.equals("/close") ? "Connection: close\r\n" : "") + "\r\n").getBytes(StandardCharsets.US_ASCII));
           out.write(body);
