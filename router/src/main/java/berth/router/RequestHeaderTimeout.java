@@ -3,8 +3,11 @@ package berth.router;
 import java.time.Duration;
 import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.ResponseEntity;
 import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.BidiShape;
 import org.apache.pekko.stream.Inlet;
@@ -17,6 +20,7 @@ import org.apache.pekko.stream.stage.AsyncCallback;
 import org.apache.pekko.stream.stage.GraphStage;
 import org.apache.pekko.stream.stage.GraphStageLogic;
 import org.apache.pekko.stream.stage.TimerGraphStageLogic;
+import org.apache.pekko.util.ByteString;
 
 /**
  * One per router connection, between the HTTP server layer and the proxy: a complete request header
@@ -91,11 +95,20 @@ final class RequestHeaderTimeout extends GraphStage<BidiShape<HttpRequest, HttpR
               upgraded = true; // the connection carries WebSocket frames from now on
               cancelTimer(TIMER);
               push(responseOut, response);
-            } else if (!BodyEnd.streams(response)) {
+            } else if (response.entity().isKnownEmpty() || response.entity() instanceof HttpEntity.Strict) {
               push(responseOut, response);
               finished();
             } else {
-              push(responseOut, BodyEnd.watched(response, () -> responseSent.invoke(Done.getInstance())));
+              // the javadsl has no transformDataBytes; every javadsl entity is a scaladsl one
+              Flow<ByteString, ByteString, Object> watched = Flow.of(ByteString.class).watchTermination((mat, done) -> {
+                done.whenComplete((d, e) -> responseSent.invoke(Done.getInstance()));
+                return (Object) mat;
+              });
+              ResponseEntity entity = response.entity();
+              // a body of known length keeps its Content-Length (transformDataBytes would make it chunked)
+              push(responseOut, response.withEntity(entity instanceof HttpEntity.Default known
+                  ? HttpEntities.create(known.getContentType(), known.getContentLength(), known.getDataBytes().via(watched))
+                  : ((org.apache.pekko.http.scaladsl.model.ResponseEntity) entity).transformDataBytes(watched.asScala())));
             }
           }
         });

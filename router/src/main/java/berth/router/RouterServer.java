@@ -11,7 +11,6 @@ import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.ServerBuilder;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
-import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.settings.ConnectionPoolSettings;
 import org.apache.pekko.http.javadsl.settings.ServerSettings;
 import org.apache.pekko.stream.javadsl.Flow;
@@ -54,12 +53,9 @@ public final class RouterServer {
     if (s.tls().isPresent()) {
       at = at.enableHttps(ConnectionContext.httpsServer(s.tls().get()));
     }
-    // per connection, behind the header timeout: the proxy with an upstream connection of its own, or
-    // (pipelining on) as many requests at once as pipelining allows on the tenant's pool
-    Flow<HttpRequest, HttpResponse, ?> handler = server.getPipeliningLimit() == 1
-        ? Flow.fromGraph(new ProxyStage(proxy))
-        : Flow.of(HttpRequest.class).mapAsync(server.getPipeliningLimit(), proxy);
-    return at.bindFlow(RequestHeaderTimeout.around(handler, s.requestHeaderTimeout()))
+    // per connection: the proxy (as many requests at once as pipelining allows) behind the header timeout
+    return at.bindFlow(RequestHeaderTimeout.around(
+            Flow.of(HttpRequest.class).mapAsync(server.getPipeliningLimit(), proxy), s.requestHeaderTimeout()))
         .thenApply(binding -> binding.addToCoordinatedShutdown(HARD_TERMINATION, system));
   }
 }

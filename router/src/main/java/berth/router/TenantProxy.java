@@ -12,7 +12,6 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
@@ -22,7 +21,6 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.event.Logging;
 import org.apache.pekko.event.LoggingAdapter;
 import org.apache.pekko.http.javadsl.Http;
-import org.apache.pekko.http.javadsl.OutgoingConnection;
 import org.apache.pekko.http.javadsl.model.AttributeKeys;
 import org.apache.pekko.http.javadsl.model.HttpHeader;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
@@ -36,13 +34,11 @@ import org.apache.pekko.http.javadsl.model.ws.WebSocketUpgrade;
 import org.apache.pekko.http.javadsl.settings.ConnectionPoolSettings;
 import org.apache.pekko.stream.BufferOverflowException;
 import org.apache.pekko.stream.StreamTcpException;
-import org.apache.pekko.stream.javadsl.Flow;
 import scala.concurrent.ExecutionContextExecutor;
 
 /**
- * The router's request handling: {@code {slug}.{base-domain}} → that tenant's container. The hot path
- * is a lookup in the in-memory {@link RouteTable} ({@link #route}) and a request on an upstream
- * connection bound to the client connection ({@link ProxyStage}) or on the tenant's own pool ({@link #apply});
+ * The router's request handler: {@code {slug}.{base-domain}} → that tenant's container. The hot path
+ * is a lookup in the in-memory {@link RouteTable} and a request on the tenant's own connection pool;
  * bodies stream through in both directions and are never buffered whole. WebSocket upgrades are
  * bridged to a WebSocket connection to the tenant.
  */
@@ -62,7 +58,6 @@ public final class TenantProxy implements Function<HttpRequest, CompletionStage<
   private final LoggingAdapter log;
   private final String hostSuffix;
   private final ExecutionContextExecutor dispatcher;
-  private final ConcurrentHashMap<Endpoint, Integer> bound = new ConcurrentHashMap<>();
 
   public TenantProxy(ActorSystem<?> system, RouteTable routes, RouterSettings settings, ConnectionPoolSettings pool) {
     this.system = system;
@@ -75,28 +70,8 @@ public final class TenantProxy implements Function<HttpRequest, CompletionStage<
     this.dispatcher = system.executionContext();
   }
 
-  /**
-   * Where a request goes: answered by the router itself ({@code local}: not a tenant address, a reserved
-   * path, no such tenant, not READY, a WebSocket bridged), or {@code forwarded} to a tenant's endpoint.
-   */
-  record Routed(HttpResponse local, String slug, Endpoint endpoint, HttpRequest forwarded) {
-    static Routed answered(HttpResponse response) {
-      return new Routed(response, null, null, null);
-    }
-  }
-
-  /** The request on the tenant's shared connection pool (the path when pipelining is on). */
   @Override
   public CompletionStage<HttpResponse> apply(HttpRequest request) {
-    Routed routed = route(request);
-    if (routed.local() != null) {
-      return CompletableFuture.completedFuture(routed.local());
-    }
-    return viaPool(routed)
-        .handle((response, error) -> error == null ? fromTenant(response, routed.slug()) : failed(request, routed.slug(), error));
-  }
-
-  Routed route(HttpRequest request) {
     String slug = slugOf(request);
     if (slug == null) {
       return reject(request, ErrorPages.notFound(request, "No tenant is served at this address."));
@@ -115,49 +90,10 @@ public final class TenantProxy implements Function<HttpRequest, CompletionStage<
     Endpoint endpoint = route.get().endpoint();
     Optional<WebSocketUpgrade> upgrade = request.getAttribute(AttributeKeys.webSocketUpgrade);
     if (upgrade.isPresent()) {
-      return Routed.answered(bridgeWebSocket(request, upgrade.get(), endpoint));
+      return CompletableFuture.completedFuture(bridgeWebSocket(request, upgrade.get(), endpoint));
     }
-    return new Routed(null, slug, endpoint, forward(request));
-  }
-
-  /**
-   * Claims one of the tenant's {@code max-connections-per-tenant} places for a connection bound to one
-   * client connection; false when all are taken (the caller then uses the tenant's pool).
-   */
-  boolean bind(Endpoint endpoint) {
-    boolean[] claimed = {false};
-    bound.compute(endpoint, (e, n) -> {
-      int held = n == null ? 0 : n;
-      if (held >= settings.maxConnectionsPerTenant()) {
-        return n;
-      }
-      claimed[0] = true;
-      return held + 1;
-    });
-    return claimed[0];
-  }
-
-  /** Gives back a place claimed by {@link #bind}. */
-  void unbind(Endpoint endpoint) {
-    bound.computeIfPresent(endpoint, (e, n) -> n <= 1 ? null : n - 1);
-  }
-
-  /** A new HTTP/1.1 connection to the tenant, with the pool's connection settings. */
-  Flow<HttpRequest, HttpResponse, CompletionStage<OutgoingConnection>> connectionTo(Endpoint endpoint) {
-    return http.connectionTo(endpoint.host()).toPort(endpoint.port())
-        .withClientConnectionSettings(pool.getConnectionSettings()).logTo(log).http();
-  }
-
-  RouterSettings settings() {
-    return settings;
-  }
-
-  /** A forwarded request on the tenant's pool, failing with a TimeoutException after {@code upstream-timeout}. */
-  CompletionStage<HttpResponse> viaPool(Routed routed) {
-    Endpoint endpoint = routed.endpoint();
-    HttpRequest forwarded = routed.forwarded();
-    Uri target = forwarded.getUri().scheme("http").host(endpoint.host()).port(endpoint.port());
-    return withTimeout(http.singleRequest(forwarded.withUri(target), http.defaultClientHttpsContext(), pool, log));
+    return withTimeout(http.singleRequest(forward(request, endpoint), http.defaultClientHttpsContext(), pool, log))
+        .handle((response, error) -> error == null ? fromTenant(response, slug + hostSuffix) : failed(request, slug, error));
   }
 
   /**
@@ -197,9 +133,9 @@ public final class TenantProxy implements Function<HttpRequest, CompletionStage<
     return Slug.valid(label) ? label : null;
   }
 
-  /** The request as sent to the tenant: origin-form target (path and query), forwarded headers. */
-  private HttpRequest forward(HttpRequest request) {
-    return request.withUri(request.getUri().toRelative()).withHeaders(forwardedHeaders(request, true));
+  private HttpRequest forward(HttpRequest request, Endpoint endpoint) {
+    Uri target = request.getUri().scheme("http").host(endpoint.host()).port(endpoint.port());
+    return request.withUri(target).withHeaders(forwardedHeaders(request, true));
   }
 
   /**
@@ -238,8 +174,7 @@ public final class TenantProxy implements Function<HttpRequest, CompletionStage<
   }
 
   /** The tenant's response without hop-by-hop headers and without cookies scoped beyond its own host. */
-  HttpResponse fromTenant(HttpResponse response, String slug) {
-    String tenantHost = slug + hostSuffix;
+  private HttpResponse fromTenant(HttpResponse response, String tenantHost) {
     List<HttpHeader> kept = new ArrayList<>();
     for (HttpHeader h : response.getHeaders()) {
       String name = h.lowercaseName();
@@ -255,8 +190,7 @@ public final class TenantProxy implements Function<HttpRequest, CompletionStage<
     return response.withHeaders(kept);
   }
 
-  /** The router's answer when tenant {@code slug} did not answer {@code request}: 504, 503 or 502. */
-  HttpResponse failed(HttpRequest request, String slug, Throwable error) {
+  private HttpResponse failed(HttpRequest request, String slug, Throwable error) {
     Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
     request.discardEntityBytes(system);
     if (cause instanceof TimeoutException) {
@@ -289,8 +223,8 @@ public final class TenantProxy implements Function<HttpRequest, CompletionStage<
     return upgrade.handleMessagesWith(http.webSocketClientFlow(upstream));
   }
 
-  private Routed reject(HttpRequest request, HttpResponse response) {
+  private CompletionStage<HttpResponse> reject(HttpRequest request, HttpResponse response) {
     request.discardEntityBytes(system);
-    return Routed.answered(response);
+    return CompletableFuture.completedFuture(response);
   }
 }
