@@ -60,34 +60,36 @@ public final class DockerTenantDriver implements TenantDriver {
     this.streams = new EngineStreams(docker, settings);
   }
 
+  /**
+   * Creates the tenant's container, or adopts the one already bearing its name (a create retried after
+   * a crash, or raced by another call). The engine's name conflict is the check: no inspection first,
+   * none after — a new container is described from its spec and the id the engine returned (three
+   * engine calls: volume, container, credential file; the image's user is cached).
+   */
   @Override
   public CompletionStage<Created> create(ContainerSpec spec) {
     return call("create " + spec.containerName(), () -> {
-      Optional<InspectContainerResponse> existing = inspectRaw(spec.containerName());
-      if (existing.isPresent()) {
-        // adopted after a crash: it may have been created without its credential file yet
-        ContainerInfo adopted = adoptable(existing.get(), spec);
-        GuestCredentialFile.write(docker, adopted.id(), spec.guestCredential(), existing.get().getConfig().getUser());
-        return new Created(adopted, true);
-      }
       Map<String, String> labels = labels(spec);
       String user = userOf(spec);
       network.ensure(spec.spec().network());
       docker.createVolumeCmd().withName(spec.volumeName()).withLabels(labels).exec(); // idempotent by name
       ExposedPort port = ExposedPort.tcp(spec.spec().containerPort());
+      String id;
       try {
-        docker.createContainerCmd(spec.spec().image())
+        id = docker.createContainerCmd(spec.spec().image())
             .withName(spec.containerName())
             .withLabels(labels)
             .withUser(user)
             .withEnv(spec.env().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList())
             .withExposedPorts(port)
             .withHostConfig(hostConfig(spec, port))
-            .exec();
-      } catch (ConflictException raced) {
-        // Another call created the same name between our inspect and create: adopt it, and write its
-        // credential file (that call may have died before writing it; start writes none for a new container)
-        InspectContainerResponse other = inspectRaw(spec.containerName()).orElseThrow(() -> raced);
+            .exec()
+            .getId();
+      } catch (ConflictException exists) {
+        // The name is taken: by this tenant's container from an earlier attempt (after a crash) or from a
+        // call racing this one — adopt it, and write its credential file (the call that made it may have
+        // died before writing it; start writes none for a new container) — or by a stranger: refused.
+        InspectContainerResponse other = inspectRaw(spec.containerName()).orElseThrow(() -> exists);
         ContainerInfo adopted = adoptable(other, spec);
         GuestCredentialFile.write(docker, adopted.id(), spec.guestCredential(), other.getConfig().getUser());
         return new Created(adopted, true);
@@ -98,10 +100,9 @@ public final class DockerTenantDriver implements TenantDriver {
         }
         throw DriverException.permanent("image " + spec.spec().image() + " not found on the Docker engine", missing);
       }
-      InspectContainerResponse created = inspectRaw(spec.containerName()).orElseThrow();
-      GuestCredentialFile.write(docker, created.getId(), spec.guestCredential(), user);
+      GuestCredentialFile.write(docker, id, spec.guestCredential(), user);
       log.info("Created container {} for tenant {}", spec.containerName(), spec.tenantId());
-      return new Created(info(created), false);
+      return new Created(new ContainerInfo(id, spec.containerName(), spec.tenantId(), false, null, labels), false);
     });
   }
 
