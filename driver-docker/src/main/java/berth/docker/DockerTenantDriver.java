@@ -70,7 +70,13 @@ public final class DockerTenantDriver implements TenantDriver {
   public CompletionStage<Created> create(ContainerSpec spec) {
     return call("create " + spec.containerName(), () -> {
       Map<String, String> labels = labels(spec);
-      String user = userOf(spec);
+      String user;
+      try {
+        user = userOf(spec);
+      } catch (DriverException imageGone) {
+        // the image's tag is gone (removed, or being rebuilt): a container made from it may still be there
+        return adoptExisting(spec).orElseThrow(() -> imageGone);
+      }
       network.ensure(spec.spec().network());
       docker.createVolumeCmd().withName(spec.volumeName()).withLabels(labels).exec(); // idempotent by name
       ExposedPort port = ExposedPort.tcp(spec.spec().containerPort());
@@ -86,13 +92,9 @@ public final class DockerTenantDriver implements TenantDriver {
             .exec()
             .getId();
       } catch (ConflictException exists) {
-        // The name is taken: by this tenant's container from an earlier attempt (after a crash) or from a
-        // call racing this one — adopt it, and write its credential file (the call that made it may have
-        // died before writing it; start writes none for a new container) — or by a stranger: refused.
-        InspectContainerResponse other = inspectRaw(spec.containerName()).orElseThrow(() -> exists);
-        ContainerInfo adopted = adoptable(other, spec);
-        GuestCredentialFile.write(docker, adopted.id(), spec.guestCredential(), other.getConfig().getUser());
-        return new Created(adopted, true);
+        // the name is taken: by this tenant's container from an earlier attempt (after a crash) or from a
+        // call racing this one, or by a stranger (refused)
+        return adoptExisting(spec).orElseThrow(() -> exists);
       } catch (NotFoundException missing) {
         if (!network.exists(spec.spec().network())) {
           network.forget(spec.spec().network());
@@ -103,6 +105,19 @@ public final class DockerTenantDriver implements TenantDriver {
       GuestCredentialFile.write(docker, id, spec.guestCredential(), user);
       log.info("Created container {} for tenant {}", spec.containerName(), spec.tenantId());
       return new Created(new ContainerInfo(id, spec.containerName(), spec.tenantId(), false, null, labels), false);
+    });
+  }
+
+  /**
+   * The container bearing the tenant's name, adopted, with its credential file written (the call that
+   * made it may have died before writing it; start writes none for a new container); empty when there
+   * is none. A container of anything else under that name is a permanent error.
+   */
+  private Optional<Created> adoptExisting(ContainerSpec spec) {
+    return inspectRaw(spec.containerName()).map(existing -> {
+      ContainerInfo adopted = adoptable(existing, spec);
+      GuestCredentialFile.write(docker, adopted.id(), spec.guestCredential(), existing.getConfig().getUser());
+      return new Created(adopted, true);
     });
   }
 

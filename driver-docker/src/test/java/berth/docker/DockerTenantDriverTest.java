@@ -213,6 +213,23 @@ class DockerTenantDriverTest {
   }
 
   @Test
+  void aContainerWhoseImageTagIsGoneIsStillAdopted() {
+    ContainerSpec base = spec("foxtrot");
+    String alias = "berth-test-alias-" + RUN;
+    docker.tagImageCmd(tenants.image(), alias, "1").exec();
+    var spec = new ContainerSpec(base.tenantId(), 1, base.containerName(), base.volumeName(),
+        new berth.tenant.TenantSpec(alias + ":1", base.spec().containerPort(), base.spec().memoryBytes(), base.spec().nanoCpus(),
+            base.spec().pidsLimit(), base.spec().labels(), base.spec().envNames(), base.spec().network(),
+            base.spec().readOnlyRootfs(), base.spec().tmpBytes(), base.spec().user()), base.env(), base.guestCredential());
+    String first = await(driver.create(spec)).container().id();
+    docker.removeImageCmd(alias + ":1").exec(); // only the tag: the image stays, under its own tag and for the container
+    // a driver that has not seen the image (a restarted node retrying the create step)
+    TenantDriver.Created again = await(new DockerTenantDriver(docker, settings, executor).create(spec));
+    assertTrue(again.adopted());
+    assertEquals(first, again.container().id());
+  }
+
+  @Test
   void aMissingImageIsAPermanentError() {
     ContainerSpec base = spec("delta");
     var spec = new ContainerSpec(base.tenantId(), 1, base.containerName(), base.volumeName(),
