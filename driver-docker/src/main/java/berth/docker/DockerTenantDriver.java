@@ -100,7 +100,9 @@ public final class DockerTenantDriver implements TenantDriver {
           network.forget(spec.spec().network());
           throw DriverException.retryable("network " + spec.spec().network() + " was removed; creating it again", missing);
         }
-        throw DriverException.permanent("image " + spec.spec().image() + " not found on the Docker engine", missing);
+        // the image's tag went between the lookup (cached) and this create: adopt what may be there
+        return adoptExisting(spec).orElseThrow(() ->
+            DriverException.permanent("image " + spec.spec().image() + " not found on the Docker engine", missing));
       }
       GuestCredentialFile.write(docker, id, spec.guestCredential(), user);
       log.info("Created container {} for tenant {}", spec.containerName(), spec.tenantId());
