@@ -438,6 +438,7 @@ class TenantEntityTest {
         kit.<Reply>runCommand(r -> new TenantCommand.Restore(by("carol", "too late"), r)).reply());
     assertEquals(Reason.ILLEGAL_STATE, nothingLeft.reason());
     assertInstanceOf(Accepted.class, provision().reply(), "the slug is free again");
+    awaitPhase(Phase.READY); // no work left in flight to write into the next test's journal
   }
 
   @Test
@@ -483,6 +484,7 @@ class TenantEntityTest {
     var restore = kit.<Reply>runCommand(r -> new TenantCommand.Restore(by("carol", "came back"), r));
     assertEquals(settings.images().get("light"), ((ProvisioningRequested) restore.event()).spec().image(),
         "a restored tenant runs the image chosen for it");
+    awaitPhase(Phase.READY); // no work left in flight to write into the next test's journal
   }
 
   @Test
@@ -519,7 +521,7 @@ class TenantEntityTest {
   // ---------------------------------------------------------------- healing
 
   TenantState readyTenant() {
-    provision();
+    assertInstanceOf(Accepted.class, provision().reply(), "a fresh tenant (no earlier test's entity still at work)");
     return awaitPhase(Phase.READY);
   }
 
