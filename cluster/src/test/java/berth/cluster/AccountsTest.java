@@ -137,7 +137,7 @@ class AccountsTest {
     ListAppender<ILoggingEvent> logged = TestNodes.captureLog();
     String operatorToken;
     try (BerthNode node = BerthNode.start(nodes.config(), BerthNode.Hooks.NONE)) {
-      String code = TestNodes.setupCode(logged.list);
+      String code = TestNodes.setupCode(logged);
 
       // ---- first run: the setup code and nothing else makes an owner
       assertTrue(json(send(node, "GET", "/api/setup", null)).get("open").asBoolean());

@@ -165,8 +165,14 @@ final class TestNodes {
       java.util.regex.Pattern.compile("[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}");
 
   /** The setup code a starting node printed (as captured from its log). */
-  static String setupCode(java.util.List<ch.qos.logback.classic.spi.ILoggingEvent> logged) {
-    return logged.stream().filter(e -> e.getLoggerName().equals(berth.api.SetupCode.class.getName()))
+  static String setupCode(ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged) {
+    // a copy first, under the appender's lock (AppenderBase.doAppend holds it while appending): the node's
+    // threads append while this reads (iterating the list directly threw ConcurrentModificationException in CI)
+    java.util.List<ch.qos.logback.classic.spi.ILoggingEvent> events;
+    synchronized (logged) {
+      events = new java.util.ArrayList<>(logged.list);
+    }
+    return events.stream().filter(e -> e.getLoggerName().equals(berth.api.SetupCode.class.getName()))
         .map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage).map(SETUP_CODE::matcher)
         .filter(java.util.regex.Matcher::find).map(java.util.regex.Matcher::group)
         .findFirst().orElseThrow(() -> new AssertionError("the node printed no setup code"));

@@ -93,7 +93,7 @@ class UiTest {
     ChromeDriver driver = null;
     try (BerthNode node = BerthNode.start(nodes.config(), BerthNode.Hooks.NONE)) {
       TestNodes.releaseLog(logged);
-      String code = TestNodes.setupCode(logged.list);
+      String code = TestNodes.setupCode(logged);
       String admin = "http://127.0.0.1:" + node.adminAddress().getPort() + "/";
       driver = chromium(dir.resolve("chromium"));
 
