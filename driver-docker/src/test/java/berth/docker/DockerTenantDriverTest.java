@@ -65,6 +65,15 @@ class DockerTenantDriverTest {
         tenants.specFor(slug, 1), Map.of("BERTH_TENANT_ID", slug, "BERTH_TENANT_INCARNATION", "1"), credential(slug));
   }
 
+  /** {@link #spec(String)} running another image. */
+  static ContainerSpec spec(String slug, String image) {
+    ContainerSpec base = spec(slug);
+    var s = base.spec();
+    return new ContainerSpec(base.tenantId(), 1, base.containerName(), base.volumeName(),
+        new berth.tenant.TenantSpec(image, s.containerPort(), s.memoryBytes(), s.nanoCpus(), s.pidsLimit(), s.labels(),
+            s.envNames(), s.network(), s.readOnlyRootfs(), s.tmpBytes(), s.user()), base.env(), base.guestCredential());
+  }
+
   static String credential(String slug) {
     return "credential-of-" + slug + "-" + RUN;
   }
@@ -215,13 +224,9 @@ class DockerTenantDriverTest {
 
   @Test
   void aContainerWhoseImageTagIsGoneIsStillAdopted() {
-    ContainerSpec base = spec("foxtrot");
     String alias = "berth-test-alias-" + RUN;
     docker.tagImageCmd(tenants.image(), alias, "1").exec();
-    var spec = new ContainerSpec(base.tenantId(), 1, base.containerName(), base.volumeName(),
-        new berth.tenant.TenantSpec(alias + ":1", base.spec().containerPort(), base.spec().memoryBytes(), base.spec().nanoCpus(),
-            base.spec().pidsLimit(), base.spec().labels(), base.spec().envNames(), base.spec().network(),
-            base.spec().readOnlyRootfs(), base.spec().tmpBytes(), base.spec().user()), base.env(), base.guestCredential());
+    ContainerSpec spec = spec("foxtrot", alias + ":1");
     String first = await(driver.create(spec)).container().id();
     docker.removeImageCmd(alias + ":1").exec(); // only the tag: the image stays, under its own tag and for the container
     // the same driver (the image's user still cached, so the engine's create meets the missing tag), then
@@ -235,11 +240,7 @@ class DockerTenantDriverTest {
 
   @Test
   void aMissingImageIsAPermanentError() {
-    ContainerSpec base = spec("delta");
-    var spec = new ContainerSpec(base.tenantId(), 1, base.containerName(), base.volumeName(),
-        new berth.tenant.TenantSpec("berth-no-such-image:0", 8080, base.spec().memoryBytes(), base.spec().nanoCpus(),
-            base.spec().pidsLimit(), base.spec().labels(), base.spec().envNames(), base.spec().network(),
-            base.spec().readOnlyRootfs(), base.spec().tmpBytes(), base.spec().user()), base.env(), base.guestCredential());
+    ContainerSpec spec = spec("delta", "berth-no-such-image:0");
     CompletionException e = org.junit.jupiter.api.Assertions.assertThrows(CompletionException.class,
         () -> await(driver.create(spec)));
     assertFalse(((DriverException) e.getCause()).retryable());

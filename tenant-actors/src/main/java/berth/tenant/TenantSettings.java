@@ -10,7 +10,7 @@ import java.util.Map;
 /** The {@code berth.tenant} configuration namespace (defaults in this module's reference.conf). */
 public record TenantSettings(
     String image,
-    Map<String, String> images,
+    java.util.SortedMap<String, String> images,
     int containerPort,
     long memoryBytes,
     long nanoCpus,
@@ -103,7 +103,7 @@ public record TenantSettings(
 
   /** The names operators may choose an image by, sorted. */
   public java.util.List<String> imageNames() {
-    return java.util.List.copyOf(images.keySet()); // a sorted map's keys
+    return java.util.List.copyOf(images.keySet());
   }
 
   /** Why {@code name} cannot be chosen, naming those that can. */
